@@ -1,0 +1,305 @@
+//! The closed set of business rejections. Each variant is named after the rule it enforces,
+//! has a stable snake_case code (clients match on it) and a Chinese message (people read it).
+//!
+//! Order of precedence when several rules fail: authentication, then authorization, then the
+//! format of each field in form order, then existence of referenced records, then business
+//! rules, then conflicts with existing data. A request reports the first failure only.
+
+use thiserror::Error;
+
+/// Field labels are Chinese (`单位名称`), so that a message names the field the user sees.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Rejection {
+    // Authentication and sessions.
+    #[error("login_failed")]
+    LoginFailed,
+    #[error("account_locked")]
+    AccountLocked { minutes_left: i64 },
+    #[error("account_disabled")]
+    AccountDisabled,
+    #[error("not_authenticated")]
+    NotAuthenticated,
+    #[error("password_change_required")]
+    PasswordChangeRequired,
+    #[error("csrf_token_invalid")]
+    CsrfTokenInvalid,
+    #[error("too_many_requests")]
+    TooManyRequests,
+    // Authorization.
+    #[error("forbidden")]
+    Forbidden,
+    // Field formats.
+    #[error("field_required")]
+    FieldRequired { field: &'static str },
+    #[error("field_too_long")]
+    FieldTooLong { field: &'static str, length_max: usize },
+    #[error("field_invalid")]
+    FieldInvalid { field: &'static str, expected: &'static str },
+    #[error("text_has_special_chars")]
+    TextHasSpecialChars { field: &'static str },
+    #[error("amount_invalid")]
+    AmountInvalid { field: &'static str },
+    #[error("amount_negative")]
+    AmountNegative { field: &'static str },
+    #[error("number_out_of_range")]
+    NumberOutOfRange { field: &'static str, min: i64, max: i64 },
+    #[error("mof_div_code_invalid")]
+    MofDivCodeInvalid { value: String },
+    #[error("agency_code_invalid")]
+    AgencyCodeInvalid { value: String },
+    #[error("fiscal_year_invalid")]
+    FiscalYearInvalid { value: String },
+    #[error("uscc_format_invalid")]
+    UsccFormatInvalid { value: String },
+    #[error("uscc_check_char_wrong")]
+    UsccCheckCharWrong { value: String, expected: char },
+    #[error("identity_number_invalid")]
+    IdentityNumberInvalid,
+    #[error("identity_check_char_wrong")]
+    IdentityCheckCharWrong,
+    #[error("user_name_invalid")]
+    UserNameInvalid { value: String },
+    #[error("account_no_invalid")]
+    AccountNoInvalid { value: String },
+    #[error("bank_code_invalid")]
+    BankCodeInvalid { value: String },
+    #[error("role_unknown")]
+    RoleUnknown { value: String },
+    #[error("password_too_weak")]
+    PasswordTooWeak,
+    #[error("password_reused")]
+    PasswordReused,
+    // Queries.
+    #[error("page_size_exceeded")]
+    PageSizeExceeded { page_size_max: u32 },
+    #[error("sort_field_unknown")]
+    SortFieldUnknown { value: String },
+    #[error("export_rows_exceeded")]
+    ExportRowsExceeded { export_rows_max: u32 },
+    // Existence.
+    #[error("not_found")]
+    NotFound { what: &'static str },
+    #[error("parent_unknown")]
+    ParentUnknown { field: &'static str, value: String },
+    #[error("code_not_in_year_table")]
+    CodeNotInYearTable { element_name: String, code: String, fiscal_year: i32 },
+    #[error("element_unknown")]
+    ElementUnknown { value: String },
+    // Business rules.
+    #[error("code_not_under_parent")]
+    CodeNotUnderParent { code: String, parent_code: String },
+    #[error("code_segment_invalid")]
+    CodeSegmentInvalid { code: String, segments: String },
+    #[error("local_code_needs_national_parent")]
+    LocalCodeNeedsNationalParent,
+    #[error("national_code_read_only")]
+    NationalCodeReadOnly,
+    #[error("region_level_invalid")]
+    RegionLevelInvalid { detail: &'static str },
+    #[error("parent_disabled")]
+    ParentDisabled { field: &'static str },
+    #[error("agency_parent_cycle")]
+    AgencyParentCycle,
+    #[error("agency_parent_other_region")]
+    AgencyParentOtherRegion,
+    #[error("has_enabled_children")]
+    HasEnabledChildren { what: &'static str },
+    #[error("zero_balance_account_exists")]
+    ZeroBalanceAccountExists,
+    #[error("role_org_mismatch")]
+    RoleOrgMismatch { role: &'static str },
+    #[error("cannot_disable_self")]
+    CannotDisableSelf,
+    #[error("year_already_exists")]
+    YearAlreadyExists { fiscal_year: i32 },
+    // Conflicts.
+    #[error("duplicate_code")]
+    DuplicateCode { what: &'static str, value: String },
+    #[error("already_disabled")]
+    AlreadyDisabled,
+    #[error("already_enabled")]
+    AlreadyEnabled,
+    #[error("stale_version")]
+    StaleVersion,
+}
+
+impl Rejection {
+    /// The stable code clients match on.
+    pub fn code(&self) -> String {
+        self.to_string()
+    }
+
+    /// The field the rejection is about, when there is one, so a form can highlight it.
+    pub fn field(&self) -> Option<&'static str> {
+        use Rejection::*;
+        match self {
+            FieldRequired { field }
+            | FieldTooLong { field, .. }
+            | FieldInvalid { field, .. }
+            | TextHasSpecialChars { field }
+            | AmountInvalid { field }
+            | AmountNegative { field }
+            | NumberOutOfRange { field, .. }
+            | ParentUnknown { field, .. }
+            | ParentDisabled { field } => Some(field),
+            MofDivCodeInvalid { .. } => Some("财政区划代码"),
+            AgencyCodeInvalid { .. } => Some("单位代码"),
+            FiscalYearInvalid { .. } => Some("预算年度"),
+            UsccFormatInvalid { .. } | UsccCheckCharWrong { .. } => Some("统一社会信用代码"),
+            IdentityNumberInvalid | IdentityCheckCharWrong => Some("证件号码"),
+            UserNameInvalid { .. } => Some("用户名"),
+            AccountNoInvalid { .. } => Some("账号"),
+            BankCodeInvalid { .. } => Some("银行行号"),
+            _ => None,
+        }
+    }
+
+    /// The Chinese message shown to people.
+    pub fn message(&self) -> String {
+        use Rejection::*;
+        match self {
+            LoginFailed => "用户名或密码错误".into(),
+            AccountLocked { minutes_left } => format!("登录失败次数过多，账户已锁定，请 {minutes_left} 分钟后再试"),
+            AccountDisabled => "账户已停用，请联系系统管理员".into(),
+            NotAuthenticated => "请先登录".into(),
+            PasswordChangeRequired => "首次登录须先修改密码".into(),
+            CsrfTokenInvalid => "页面已过期或来源不明，请刷新页面后重试".into(),
+            TooManyRequests => "请求过于频繁，请稍后再试".into(),
+            Forbidden => "您没有执行此操作的权限".into(),
+            FieldRequired { field } => format!("「{field}」不能为空"),
+            FieldTooLong { field, length_max } => format!("「{field}」不能超过 {length_max} 个字符"),
+            FieldInvalid { field, expected } => format!("「{field}」格式不正确，应为{expected}"),
+            TextHasSpecialChars { field } => format!("「{field}」包含不允许的特殊字符"),
+            AmountInvalid { field } => format!("「{field}」不是有效金额（元，最多两位小数）"),
+            AmountNegative { field } => format!("「{field}」不能为负数"),
+            NumberOutOfRange { field, min, max } => format!("「{field}」应在 {min} 到 {max} 之间"),
+            MofDivCodeInvalid { value } => format!("财政区划代码「{value}」格式不正确，应为 9 位数字"),
+            AgencyCodeInvalid { value } => format!("单位代码「{value}」格式不正确，应为 3 至 21 位数字或大写字母"),
+            FiscalYearInvalid { value } => format!("预算年度「{value}」不正确"),
+            UsccFormatInvalid { value } => format!("统一社会信用代码「{value}」格式不正确，应为 18 位（不含 I、O、Z、S、V）"),
+            UsccCheckCharWrong { value, expected } => {
+                format!("统一社会信用代码「{value}」校验位错误，按前 17 位计算校验位应为 {expected}")
+            }
+            IdentityNumberInvalid => "身份证号码格式不正确，应为 18 位".into(),
+            IdentityCheckCharWrong => "身份证号码校验位错误".into(),
+            UserNameInvalid { value } => {
+                format!("用户名「{value}」不正确，应为 3 至 32 位小写字母、数字、下划线、连字符或点")
+            }
+            AccountNoInvalid { value } => format!("账号「{value}」不正确，应为 6 至 32 位数字"),
+            BankCodeInvalid { value } => format!("银行行号「{value}」不正确，应为 12 位数字"),
+            RoleUnknown { value } => format!("角色「{value}」不存在"),
+            PasswordTooWeak => "密码至少 10 位，且须同时包含字母和数字".into(),
+            PasswordReused => "新密码不能与原密码相同".into(),
+            PageSizeExceeded { page_size_max } => format!("每页条数不能超过 {page_size_max}"),
+            SortFieldUnknown { value } => format!("不能按「{value}」排序"),
+            ExportRowsExceeded { export_rows_max } => {
+                format!("导出行数超过上限 {export_rows_max}，请先缩小查询范围")
+            }
+            NotFound { what } => format!("{what}不存在或无权查看"),
+            ParentUnknown { field, value } => format!("「{field}」中的上级「{value}」不存在"),
+            CodeNotInYearTable { element_name, code, fiscal_year } => {
+                format!("{fiscal_year} 年度「{element_name}」中不存在编码 {code}")
+            }
+            ElementUnknown { value } => format!("要素「{value}」不存在"),
+            CodeNotUnderParent { code, parent_code } => format!("编码 {code} 必须以上级编码 {parent_code} 开头"),
+            CodeSegmentInvalid { code, segments } => format!("编码 {code} 的长度不符合分段规则 {segments}"),
+            LocalCodeNeedsNationalParent => "地方扩展编码必须挂在国家标准编码之下".into(),
+            NationalCodeReadOnly => "国家标准编码不能修改编码或上级，只能停用或修改名称".into(),
+            RegionLevelInvalid { detail } => format!("区划层级不正确：{detail}"),
+            ParentDisabled { field } => format!("「{field}」已停用，不能在其下新增或启用"),
+            AgencyParentCycle => "上级单位不能是本单位或其下级单位".into(),
+            AgencyParentOtherRegion => "上级单位必须与本单位属于同一财政区划".into(),
+            HasEnabledChildren { what } => format!("仍有启用中的下级{what}，不能停用"),
+            ZeroBalanceAccountExists => "该单位已有启用中的零余额账户".into(),
+            RoleOrgMismatch { role } => format!("角色「{role}」与用户所属机构类型不符"),
+            CannotDisableSelf => "不能停用自己的账户".into(),
+            YearAlreadyExists { fiscal_year } => format!("{fiscal_year} 年度的要素已存在"),
+            DuplicateCode { what, value } => format!("{what}「{value}」已存在"),
+            AlreadyDisabled => "该记录已停用".into(),
+            AlreadyEnabled => "该记录已启用".into(),
+            StaleVersion => "该记录已被他人修改，请刷新后重试".into(),
+        }
+    }
+
+    /// One example of every variant, for the table-driven test that walks them all and for
+    /// the error catalogue in the documentation.
+    pub fn examples() -> Vec<Rejection> {
+        use Rejection::*;
+        vec![
+            LoginFailed,
+            AccountLocked { minutes_left: 15 },
+            AccountDisabled,
+            NotAuthenticated,
+            PasswordChangeRequired,
+            CsrfTokenInvalid,
+            TooManyRequests,
+            Forbidden,
+            FieldRequired { field: "单位名称" },
+            FieldTooLong { field: "单位名称", length_max: 100 },
+            FieldInvalid { field: "邮编", expected: "6 位数字" },
+            TextHasSpecialChars { field: "单位名称" },
+            AmountInvalid { field: "标准金额" },
+            AmountNegative { field: "标准金额" },
+            NumberOutOfRange { field: "编制数", min: 0, max: 100_000 },
+            MofDivCodeInvalid { value: "66".into() },
+            AgencyCodeInvalid { value: "x".into() },
+            FiscalYearInvalid { value: "1999".into() },
+            UsccFormatInvalid { value: "1".into() },
+            UsccCheckCharWrong { value: "91350100M000100Y44".into(), expected: '3' },
+            IdentityNumberInvalid,
+            IdentityCheckCharWrong,
+            UserNameInvalid { value: "A".into() },
+            AccountNoInvalid { value: "abc".into() },
+            BankCodeInvalid { value: "1".into() },
+            RoleUnknown { value: "boss".into() },
+            PasswordTooWeak,
+            PasswordReused,
+            PageSizeExceeded { page_size_max: 200 },
+            SortFieldUnknown { value: "x".into() },
+            ExportRowsExceeded { export_rows_max: 100_000 },
+            NotFound { what: "单位" },
+            ParentUnknown { field: "上级区划", value: "669900000".into() },
+            CodeNotInYearTable { element_name: "支出功能分类科目".into(), code: "2019999".into(), fiscal_year: 2026 },
+            ElementUnknown { value: "x".into() },
+            CodeNotUnderParent { code: "20201".into(), parent_code: "201".into() },
+            CodeSegmentInvalid { code: "2010".into(), segments: "3+2+2".into() },
+            LocalCodeNeedsNationalParent,
+            NationalCodeReadOnly,
+            RegionLevelInvalid { detail: "团级区划下不能再设区划" },
+            ParentDisabled { field: "上级单位" },
+            AgencyParentCycle,
+            AgencyParentOtherRegion,
+            HasEnabledChildren { what: "单位" },
+            ZeroBalanceAccountExists,
+            RoleOrgMismatch { role: "单位经办" },
+            CannotDisableSelf,
+            YearAlreadyExists { fiscal_year: 2027 },
+            DuplicateCode { what: "单位代码", value: "660101101".into() },
+            AlreadyDisabled,
+            AlreadyEnabled,
+            StaleVersion,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_unique_code_and_a_chinese_message() {
+        let examples = Rejection::examples();
+        let mut codes = HashSet::new();
+        for rejection in &examples {
+            let code = rejection.code();
+            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code} is not snake_case");
+            assert!(codes.insert(code.clone()), "{code} is used twice");
+            let message = rejection.message();
+            assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{code}: {message}");
+        }
+        // Keep `examples` complete: this count changes only together with the enum.
+        assert_eq!(examples.len(), 52);
+    }
+}

@@ -1,0 +1,218 @@
+//! Roles and what each may do. The matrix here is the single place that says which role may
+//! read or write which kind of record; the data scope (which records) is in `scope.rs`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rejection::Rejection;
+
+/// The kind of organization node a role belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrgKind {
+    /// A region's finance bureau (财政部门).
+    FinanceBureau,
+    /// A budget unit (预算单位).
+    Agency,
+    /// Either.
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SysAdmin,
+    BudgetDivision,
+    TreasuryDivision,
+    BusinessDivision,
+    UnitClerk,
+    UnitApprover,
+    DeptReviewer,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::SysAdmin,
+        Role::BudgetDivision,
+        Role::TreasuryDivision,
+        Role::BusinessDivision,
+        Role::UnitClerk,
+        Role::UnitApprover,
+        Role::DeptReviewer,
+        Role::Auditor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "sys_admin",
+            Role::BudgetDivision => "budget_division",
+            Role::TreasuryDivision => "treasury_division",
+            Role::BusinessDivision => "business_division",
+            Role::UnitClerk => "unit_clerk",
+            Role::UnitApprover => "unit_approver",
+            Role::DeptReviewer => "dept_reviewer",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "系统管理员",
+            Role::BudgetDivision => "预算处",
+            Role::TreasuryDivision => "国库处",
+            Role::BusinessDivision => "业务处",
+            Role::UnitClerk => "单位经办",
+            Role::UnitApprover => "单位审核",
+            Role::DeptReviewer => "主管部门审核",
+            Role::Auditor => "审计查询（只读）",
+        }
+    }
+
+    pub fn org_kind(self) -> OrgKind {
+        match self {
+            Role::SysAdmin | Role::BudgetDivision | Role::TreasuryDivision | Role::BusinessDivision => {
+                OrgKind::FinanceBureau
+            }
+            Role::UnitClerk | Role::UnitApprover | Role::DeptReviewer => OrgKind::Agency,
+            Role::Auditor => OrgKind::Any,
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, Rejection> {
+        let text = text.trim();
+        Role::ALL
+            .into_iter()
+            .find(|role| role.code() == text || role.name_zh() == text)
+            .ok_or_else(|| Rejection::RoleUnknown { value: text.to_owned() })
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// The roles of one user, as a small bit set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RoleSet(u16);
+
+impl RoleSet {
+    pub fn of(roles: &[Role]) -> RoleSet {
+        RoleSet(roles.iter().fold(0, |bits, role| bits | role.bit()))
+    }
+
+    pub fn contains(self, role: Role) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |role| self.contains(*role))
+    }
+
+    /// Parses the stored form: role codes separated by commas.
+    pub fn parse_list(text: &str) -> Result<RoleSet, Rejection> {
+        let mut roles = Vec::new();
+        for part in text.split([',', '，', ' ']).filter(|part| !part.trim().is_empty()) {
+            roles.push(Role::parse(part)?);
+        }
+        Ok(RoleSet::of(&roles))
+    }
+
+    pub fn to_list(self) -> String {
+        self.iter().map(Role::code).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn names_zh(self) -> String {
+        self.iter().map(Role::name_zh).collect::<Vec<_>>().join("、")
+    }
+
+    /// May a user holding these roles do `action` on records of kind `resource`?
+    pub fn allows(self, action: Action, resource: Resource) -> bool {
+        self.iter().any(|role| role_allows(role, action, resource))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Write,
+}
+
+/// Kinds of records, one per master-data concept plus the system ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Region,
+    Agency,
+    AgencyAccount,
+    Person,
+    CodeItem,
+    CodeMapping,
+    Standard,
+    User,
+    AuditLog,
+}
+
+/// The permission matrix. Reads of master data are open to every role inside its scope;
+/// writes belong to the roles that maintain that data in real systems (DOMAIN.md §1.3.1).
+fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
+    use Resource::*;
+    use Role::*;
+    let master_data = matches!(resource, Region | Agency | AgencyAccount | Person | CodeItem | CodeMapping | Standard);
+    match action {
+        Action::Read => match resource {
+            User | AuditLog => matches!(role, SysAdmin | Auditor),
+            _ => master_data,
+        },
+        Action::Write => match (role, resource) {
+            (SysAdmin, _) => resource != AuditLog,
+            (BudgetDivision, Agency | Person | Standard) => true,
+            (TreasuryDivision, AgencyAccount) => true,
+            (UnitClerk, Agency | Person) => true,
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_matrix() {
+        use Action::*;
+        use Resource::*;
+        let cases: &[(Role, Action, Resource, bool)] = &[
+            (Role::SysAdmin, Write, Region, true),
+            (Role::SysAdmin, Write, AuditLog, false),
+            (Role::SysAdmin, Read, AuditLog, true),
+            (Role::Auditor, Read, AuditLog, true),
+            (Role::Auditor, Read, Agency, true),
+            (Role::Auditor, Write, Agency, false),
+            (Role::BudgetDivision, Write, Standard, true),
+            (Role::BudgetDivision, Write, Region, false),
+            (Role::BudgetDivision, Read, User, false),
+            (Role::TreasuryDivision, Write, AgencyAccount, true),
+            (Role::TreasuryDivision, Write, Person, false),
+            (Role::BusinessDivision, Write, Agency, false),
+            (Role::UnitClerk, Write, Person, true),
+            (Role::UnitClerk, Write, CodeItem, false),
+            (Role::UnitApprover, Write, Person, false),
+            (Role::UnitApprover, Read, Person, true),
+            (Role::DeptReviewer, Read, Agency, true),
+            (Role::DeptReviewer, Write, Agency, false),
+        ];
+        for (role, action, resource, expected) in cases {
+            assert_eq!(RoleSet::of(&[*role]).allows(*action, *resource), *expected, "{role:?} {action:?} {resource:?}");
+        }
+    }
+
+    #[test]
+    fn role_list_round_trip() {
+        let roles = RoleSet::of(&[Role::UnitClerk, Role::UnitApprover]);
+        assert_eq!(roles.to_list(), "unit_clerk,unit_approver");
+        assert_eq!(RoleSet::parse_list("unit_clerk, 单位审核"), Ok(roles));
+        assert!(RoleSet::parse_list("boss").is_err());
+    }
+}
