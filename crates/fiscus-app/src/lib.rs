@@ -1,1 +1,41 @@
-//! placeholder
+//! Use cases of Fiscus. Each public operation checks the role matrix, validates with the
+//! core, and writes through the store in one transaction together with its audit entry.
+
+pub mod auth;
+pub mod codes;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod masterdata;
+pub mod settings;
+
+use std::sync::Arc;
+
+use fiscus_store::Db;
+
+pub use error::AppError;
+pub use settings::Settings;
+
+/// What a request knows about where it came from, for the audit log.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCtx {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The application: a database, the settings and the field cipher. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub cipher: Arc<dyn crypto::FieldCipher>,
+    pub throttle: auth::LoginThrottle,
+}
+
+impl App {
+    pub fn new(db: Db, settings: Settings) -> Result<App, AppError> {
+        let cipher = crypto::Sm4FieldCipher::from_hex_key(settings.secret_key.expose())?;
+        Ok(App { db, settings: Arc::new(settings), cipher: Arc::new(cipher), throttle: auth::LoginThrottle::default() })
+    }
+}

@@ -1,0 +1,61 @@
+//! Embedded, append-only migrations, one directory per backend, applied in order and
+//! recorded in `schema_migrations`. Each migration runs in its own transaction.
+
+use crate::{Backend, Db, StoreError, on_tx};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies pending migrations; returns the versions applied now.
+pub async fn run(db: &Db) -> Result<Vec<i64>, StoreError> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            .execute(&mut *conn)
+            .await?;
+    });
+    tx.commit().await?;
+    let mut applied_now = Vec::new();
+    for migration in MIGRATIONS {
+        let mut tx = db.begin().await?;
+        let backend = tx.backend();
+        let already: i64 = on_tx!(&mut tx, conn => {
+            use sqlx::Row;
+            sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?
+        });
+        if already > 0 {
+            continue;
+        }
+        let script = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        on_tx!(&mut tx, conn => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script)).execute(&mut *conn).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(migration.version)
+                .bind(migration.name)
+                .bind(crate::audit::now())
+                .execute(&mut *conn)
+                .await?;
+        });
+        tx.commit().await?;
+        applied_now.push(migration.version);
+    }
+    Ok(applied_now)
+}
