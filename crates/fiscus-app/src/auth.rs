@@ -26,7 +26,9 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 pub fn verify_password(password_hash: &str, password: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), password_hash).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), password_hash)
+        .is_ok()
 }
 
 /// Failed logins from one address within `IP_WINDOW` before it is told to wait.
@@ -42,7 +44,9 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     fn is_blocked(&self, ip: &str) -> bool {
-        let Ok(mut failures) = self.failures.lock() else { return false };
+        let Ok(mut failures) = self.failures.lock() else {
+            return false;
+        };
         let entries = failures.entry(ip.to_owned()).or_default();
         entries.retain(|at| at.elapsed() < IP_WINDOW);
         entries.len() >= IP_FAILURES_MAX
@@ -50,7 +54,10 @@ impl LoginThrottle {
 
     fn record_failure(&self, ip: &str) {
         if let Ok(mut failures) = self.failures.lock() {
-            failures.entry(ip.to_owned()).or_default().push(Instant::now());
+            failures
+                .entry(ip.to_owned())
+                .or_default()
+                .push(Instant::now());
         }
     }
 }
@@ -71,7 +78,11 @@ pub struct Session {
 }
 
 fn timestamp_in(duration: time::Duration) -> String {
-    (OffsetDateTime::now_utc() + duration).replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()).format(&Rfc3339).unwrap_or_default()
+    (OffsetDateTime::now_utc() + duration)
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc())
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn minutes_until(timestamp: &str) -> Option<i64> {
@@ -80,7 +91,12 @@ fn minutes_until(timestamp: &str) -> Option<i64> {
     (left.is_positive()).then(|| left.whole_minutes() + 1)
 }
 
-fn audit(action: &'static str, user_name: &str, auth: Option<&UserAuth>, ctx: &RequestCtx) -> AuditEntry {
+fn audit(
+    action: &'static str,
+    user_name: &str,
+    auth: Option<&UserAuth>,
+    ctx: &RequestCtx,
+) -> AuditEntry {
     AuditEntry {
         user_name: user_name.chars().take(64).collect(),
         mof_div_code: auth.map(|a| a.mof_div_code.clone()),
@@ -96,10 +112,14 @@ fn audit(action: &'static str, user_name: &str, auth: Option<&UserAuth>, ctx: &R
 
 /// Builds the principal of a stored user.
 pub fn principal_of(auth: &UserAuth) -> Result<Principal, AppError> {
-    let corrupt = |what: &str| AppError::Internal(format!("user {} has an invalid {what}", auth.user_name));
+    let corrupt =
+        |what: &str| AppError::Internal(format!("user {} has an invalid {what}", auth.user_name));
     let mof_div_code = MofDivCode::parse(&auth.mof_div_code).map_err(|_| corrupt("region"))?;
     let org = match &auth.agency_code {
-        Some(code) => OrgNode::Agency { mof_div_code, agency_code: AgencyCode::parse(code).map_err(|_| corrupt("unit"))? },
+        Some(code) => OrgNode::Agency {
+            mof_div_code,
+            agency_code: AgencyCode::parse(code).map_err(|_| corrupt("unit"))?,
+        },
         None => OrgNode::FinanceBureau { mof_div_code },
     };
     Ok(Principal {
@@ -116,7 +136,12 @@ pub fn principal_of(auth: &UserAuth) -> Result<Principal, AppError> {
 impl App {
     /// Checks a user name and password. Order: address throttle, lockout, password, disabled.
     /// A wrong user name and a wrong password give the same answer.
-    pub async fn login(&self, user_name: &str, password: &str, ctx: &RequestCtx) -> Result<LoginOutcome, AppError> {
+    pub async fn login(
+        &self,
+        user_name: &str,
+        password: &str,
+        ctx: &RequestCtx,
+    ) -> Result<LoginOutcome, AppError> {
         let ip = ctx.ip.clone().unwrap_or_default();
         if self.throttle.is_blocked(&ip) {
             return Err(Rejection::TooManyRequests.into());
@@ -139,8 +164,18 @@ impl App {
             self.throttle.record_failure(&ip);
             let lock_until = timestamp_in(time::Duration::minutes(self.settings.lockout_minutes));
             let mut tx = self.db.begin().await?;
-            stored::record_login_failure(&mut tx, &user.user_name, self.settings.login_failures_max, &lock_until).await?;
-            append(&mut tx, &audit("login_failed", &user.user_name, Some(&user), ctx)).await?;
+            stored::record_login_failure(
+                &mut tx,
+                &user.user_name,
+                self.settings.login_failures_max,
+                &lock_until,
+            )
+            .await?;
+            append(
+                &mut tx,
+                &audit("login_failed", &user.user_name, Some(&user), ctx),
+            )
+            .await?;
             tx.commit().await?;
             return Err(Rejection::LoginFailed.into());
         }
@@ -154,16 +189,34 @@ impl App {
         let mut tx = self.db.begin().await?;
         stored::record_login_success(&mut tx, &user.user_name, &now).await?;
         stored::delete_expired_sessions(&mut tx, &now).await?;
-        stored::create_session(&mut tx, &sm3_hex(&session_token), &user.user_name, &csrf_token, &now, &expires_at).await?;
-        append(&mut tx, &audit("login_succeeded", &user.user_name, Some(&user), ctx)).await?;
+        stored::create_session(
+            &mut tx,
+            &sm3_hex(&session_token),
+            &user.user_name,
+            &csrf_token,
+            &now,
+            &expires_at,
+        )
+        .await?;
+        append(
+            &mut tx,
+            &audit("login_succeeded", &user.user_name, Some(&user), ctx),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(LoginOutcome { session_token, csrf_token, must_change_password: user.must_change_password && !self.settings.demo_mode })
+        Ok(LoginOutcome {
+            session_token,
+            csrf_token,
+            must_change_password: user.must_change_password && !self.settings.demo_mode,
+        })
     }
 
     /// The session behind a cookie token, if it is live and its user enabled.
     pub async fn session(&self, session_token: &str) -> Result<Option<Session>, AppError> {
         let found = stored::user_by_session(&self.db, &sm3_hex(session_token), &now()).await?;
-        let Some((user, csrf_token)) = found else { return Ok(None) };
+        let Some((user, csrf_token)) = found else {
+            return Ok(None);
+        };
         if !user.is_enabled {
             return Ok(None);
         }
@@ -183,7 +236,12 @@ impl App {
         }
     }
 
-    pub async fn logout(&self, session_token: &str, who: &Principal, ctx: &RequestCtx) -> Result<(), AppError> {
+    pub async fn logout(
+        &self,
+        session_token: &str,
+        who: &Principal,
+        ctx: &RequestCtx,
+    ) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
         stored::delete_session(&mut tx, &sm3_hex(session_token)).await?;
         let mut entry = AuditEntry::by(Some(who), "logout");
@@ -195,8 +253,16 @@ impl App {
     }
 
     /// A user changes their own password; every other session of theirs ends.
-    pub async fn change_password(&self, who: &Principal, old_password: &str, new_password: &str, ctx: &RequestCtx) -> Result<(), AppError> {
-        let user = stored::user_by_name(&self.db, who.user_name.as_str()).await?.ok_or(Rejection::NotAuthenticated)?;
+    pub async fn change_password(
+        &self,
+        who: &Principal,
+        old_password: &str,
+        new_password: &str,
+        ctx: &RequestCtx,
+    ) -> Result<(), AppError> {
+        let user = stored::user_by_name(&self.db, who.user_name.as_str())
+            .await?
+            .ok_or(Rejection::NotAuthenticated)?;
         if !verify_password(&user.password_hash, old_password) {
             return Err(Rejection::LoginFailed.into());
         }
@@ -206,24 +272,55 @@ impl App {
         }
         let hash = hash_password(new_password)?;
         let mut tx = self.db.begin().await?;
-        stored::set_password(&mut tx, &user.user_name, &hash, false, &now(), &user.user_name).await?;
+        stored::set_password(
+            &mut tx,
+            &user.user_name,
+            &hash,
+            false,
+            &now(),
+            &user.user_name,
+        )
+        .await?;
         stored::delete_user_sessions(&mut tx, &user.user_name).await?;
-        append(&mut tx, &audit("password_changed", &user.user_name, Some(&user), ctx)).await?;
+        append(
+            &mut tx,
+            &audit("password_changed", &user.user_name, Some(&user), ctx),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// An administrator sets a new initial password; the user must change it at next login.
-    pub async fn reset_password(&self, admin: &Principal, user_name: &str, new_password: &str, ctx: &RequestCtx) -> Result<(), AppError> {
-        let target = self.get_record(admin, &fiscus_core::schema::USER, user_name).await?;
+    pub async fn reset_password(
+        &self,
+        admin: &Principal,
+        user_name: &str,
+        new_password: &str,
+        ctx: &RequestCtx,
+    ) -> Result<(), AppError> {
+        let target = self
+            .get_record(admin, &fiscus_core::schema::USER, user_name)
+            .await?;
         if !admin.can(fiscus_core::Action::Write, fiscus_core::Resource::User) {
             return Err(Rejection::Forbidden.into());
         }
         check_password_strength(new_password)?;
         let hash = hash_password(new_password)?;
-        let user_name = target.get("user_name").map(|v| v.display()).unwrap_or_default();
+        let user_name = target
+            .get("user_name")
+            .map(|v| v.display())
+            .unwrap_or_default();
         let mut tx = self.db.begin().await?;
-        stored::set_password(&mut tx, &user_name, &hash, true, &now(), admin.user_name.as_str()).await?;
+        stored::set_password(
+            &mut tx,
+            &user_name,
+            &hash,
+            true,
+            &now(),
+            admin.user_name.as_str(),
+        )
+        .await?;
         stored::delete_user_sessions(&mut tx, &user_name).await?;
         let mut entry = AuditEntry::by(Some(admin), "password_reset");
         entry.entity = Some("users");
@@ -238,12 +335,28 @@ impl App {
     /// Creates an API token for a user and returns it; only its hash is kept, so it is shown
     /// once. Used by `fiscus token create`.
     pub async fn create_api_token(&self, user_name: &str, label: &str) -> Result<String, AppError> {
-        let user = stored::user_by_name(&self.db, user_name).await?.ok_or(Rejection::NotFound { what: "用户" })?;
+        let user = stored::user_by_name(&self.db, user_name)
+            .await?
+            .ok_or(Rejection::NotFound { what: "用户" })?;
         let token = format!("fsk_{}", random_token()?);
         let mut tx = self.db.begin().await?;
-        stored::create_token(&mut tx, &sm3_hex(&token), &token[..12], &user.user_name, label, &now()).await?;
-        let mut entry = audit("token_created", &user.user_name, Some(&user), &RequestCtx::default());
-        entry.changes = Some(serde_json::json!({ "label": label, "prefix": &token[..12] }).to_string());
+        stored::create_token(
+            &mut tx,
+            &sm3_hex(&token),
+            &token[..12],
+            &user.user_name,
+            label,
+            &now(),
+        )
+        .await?;
+        let mut entry = audit(
+            "token_created",
+            &user.user_name,
+            Some(&user),
+            &RequestCtx::default(),
+        );
+        entry.changes =
+            Some(serde_json::json!({ "label": label, "prefix": &token[..12] }).to_string());
         append(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(token)

@@ -24,9 +24,29 @@ macro_rules! shipped {
 
 /// (element_code, csv) of every shipped table of `SHIPPED_YEAR`.
 pub const SHIPPED_TABLES: &[(&str, &str)] = shipped!(
-    "exp_func", "gov_bgt_eco", "dep_bgt_eco", "fund_type", "agency_type", "fund_guar", "pay_type", "acc_type",
-    "set_mode", "pay_bus_type", "bgt_type", "source_type", "bgt_exe_flag", "pro_cat", "per_ide", "per_sta",
-    "iden_type", "sex", "nat", "budget_level", "std_type", "pos_code", "gr_code",
+    "exp_func",
+    "gov_bgt_eco",
+    "dep_bgt_eco",
+    "fund_type",
+    "agency_type",
+    "fund_guar",
+    "pay_type",
+    "acc_type",
+    "set_mode",
+    "pay_bus_type",
+    "bgt_type",
+    "source_type",
+    "bgt_exe_flag",
+    "pro_cat",
+    "per_ide",
+    "per_sta",
+    "iden_type",
+    "sex",
+    "nat",
+    "budget_level",
+    "std_type",
+    "pos_code",
+    "gr_code",
 );
 
 /// One element of the catalogue.
@@ -61,7 +81,10 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
 }
 
 fn data_lines(csv: &str) -> impl Iterator<Item = Vec<String>> + '_ {
-    csv.lines().skip(1).filter(|line| !line.trim().is_empty()).map(split_csv_line)
+    csv.lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .map(split_csv_line)
 }
 
 pub fn elements() -> Vec<ElementRow> {
@@ -84,9 +107,29 @@ pub async fn load_national(tx: &mut Tx, fiscal_year: i32) -> Result<u64, AppErro
     if count_rows(tx, "code_element").await? == 0 {
         let rows = elements()
             .into_iter()
-            .map(|e| vec![Bind::text(e.element_code), Bind::text(e.element_name), Bind::text(e.std_field), Bind::text(e.segments), Bind::text(e.source)])
+            .map(|e| {
+                vec![
+                    Bind::text(e.element_code),
+                    Bind::text(e.element_name),
+                    Bind::text(e.std_field),
+                    Bind::text(e.segments),
+                    Bind::text(e.source),
+                ]
+            })
             .collect();
-        insert_rows(tx, "code_element", &["element_code", "element_name", "std_field", "segments", "source"], rows).await?;
+        insert_rows(
+            tx,
+            "code_element",
+            &[
+                "element_code",
+                "element_name",
+                "std_field",
+                "segments",
+                "source",
+            ],
+            rows,
+        )
+        .await?;
     }
     let catalogue = elements();
     let mut rows = Vec::new();
@@ -95,10 +138,15 @@ pub async fn load_national(tx: &mut Tx, fiscal_year: i32) -> Result<u64, AppErro
             .iter()
             .find(|e| e.element_code == *element_code)
             .map(|e| e.segments.clone())
-            .ok_or_else(|| AppError::Internal(format!("element {element_code} missing from elements.csv")))?;
+            .ok_or_else(|| {
+                AppError::Internal(format!("element {element_code} missing from elements.csv"))
+            })?;
         for fields in data_lines(csv) {
-            let [code, name, parent_code] = <[String; 3]>::try_from(fields)
-                .map_err(|_| AppError::Internal(format!("{element_code}.csv: a line does not have three fields")))?;
+            let [code, name, parent_code] = <[String; 3]>::try_from(fields).map_err(|_| {
+                AppError::Internal(format!(
+                    "{element_code}.csv: a line does not have three fields"
+                ))
+            })?;
             let level = check_code_segments(&code, &segments, false)?;
             rows.push(vec![
                 Bind::text(format!("{element_code}:{fiscal_year}:{code}")),
@@ -117,23 +165,50 @@ pub async fn load_national(tx: &mut Tx, fiscal_year: i32) -> Result<u64, AppErro
         }
     }
     let columns = [
-        "item_id", "element_code", "fiscal_year", "code", "name", "parent_code", "level_num", "is_local", "is_enabled", "created_at",
-        "updated_at", "updated_by",
+        "item_id",
+        "element_code",
+        "fiscal_year",
+        "code",
+        "name",
+        "parent_code",
+        "level_num",
+        "is_local",
+        "is_enabled",
+        "created_at",
+        "updated_at",
+        "updated_by",
     ];
     Ok(insert_rows(tx, "code_item", &columns, rows).await?)
 }
 
 /// Copies every code of `from` to `to` and records an identity mapping for each, in one
 /// transaction. Refused when `to` already has codes.
-pub async fn copy_year(app: &App, who: &Principal, from: FiscalYear, to: FiscalYear, ctx: &RequestCtx) -> Result<u64, AppError> {
+pub async fn copy_year(
+    app: &App,
+    who: &Principal,
+    from: FiscalYear,
+    to: FiscalYear,
+    ctx: &RequestCtx,
+) -> Result<u64, AppError> {
     if !who.can(fiscus_core::Action::Write, Resource::CodeItem) || !who.is_root_bureau() {
         return Err(Rejection::Forbidden.into());
     }
     if to.0 != from.0 + 1 {
-        return Err(Rejection::FieldInvalid { field: "新年度", expected: "原年度的下一年" }.into());
+        return Err(Rejection::FieldInvalid {
+            field: "新年度",
+            expected: "原年度的下一年",
+        }
+        .into());
     }
     let mut tx = app.db.begin().await?;
-    let copied = fiscus_store::codes::copy_year(&mut tx, i64::from(from.0), i64::from(to.0), &now(), who.user_name.as_str()).await?;
+    let copied = fiscus_store::codes::copy_year(
+        &mut tx,
+        i64::from(from.0),
+        i64::from(to.0),
+        &now(),
+        who.user_name.as_str(),
+    )
+    .await?;
     if copied == 0 {
         return Err(Rejection::YearAlreadyExists { fiscal_year: to.0 }.into());
     }
@@ -162,15 +237,30 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             for fields in data_lines(csv) {
                 assert_eq!(fields.len(), 3, "{element_code}: {fields:?}");
-                assert!(check_code_segments(&fields[0], &segments, false).is_ok(), "{element_code} {}", fields[0]);
-                assert!(fields[2].is_empty() || seen.contains(&fields[2]), "{element_code} parent {}", fields[2]);
+                assert!(
+                    check_code_segments(&fields[0], &segments, false).is_ok(),
+                    "{element_code} {}",
+                    fields[0]
+                );
+                assert!(
+                    fields[2].is_empty() || seen.contains(&fields[2]),
+                    "{element_code} parent {}",
+                    fields[2]
+                );
                 assert!(fields[0].starts_with(&fields[2]));
                 seen.insert(fields[0].clone());
             }
         }
-        let exp_func = SHIPPED_TABLES.iter().find(|(name, _)| *name == "exp_func").map(|(_, csv)| *csv).unwrap_or("");
+        let exp_func = SHIPPED_TABLES
+            .iter()
+            .find(|(name, _)| *name == "exp_func")
+            .map(|(_, csv)| *csv)
+            .unwrap_or("");
         let classes = data_lines(exp_func).filter(|f| f[0].len() == 3).count();
-        assert!(classes >= 25, "every 类 of the function classification: {classes}");
+        assert!(
+            classes >= 25,
+            "every 类 of the function classification: {classes}"
+        );
         assert_eq!(split_csv_line("a,\"b,c\",d"), vec!["a", "b,c", "d"]);
     }
 }

@@ -29,19 +29,26 @@ const TAG_LEN: usize = 16;
 impl Sm4FieldCipher {
     /// A 32-byte key in hex: the first half encrypts, the second authenticates.
     pub fn from_hex_key(hex_key: &str) -> Result<Sm4FieldCipher, AppError> {
-        let bytes = hex::decode(hex_key.trim()).map_err(|_| AppError::Internal("secret_key is not hex".into()))?;
+        let bytes = hex::decode(hex_key.trim())
+            .map_err(|_| AppError::Internal("secret_key is not hex".into()))?;
         if bytes.len() != 32 {
-            return Err(AppError::Internal("secret_key must be 32 bytes (64 hex digits)".into()));
+            return Err(AppError::Internal(
+                "secret_key must be 32 bytes (64 hex digits)".into(),
+            ));
         }
         let mut encryption_key = [0u8; 16];
         let mut mac_key = [0u8; 16];
         encryption_key.copy_from_slice(&bytes[..16]);
         mac_key.copy_from_slice(&bytes[16..]);
-        Ok(Sm4FieldCipher { encryption_key, mac_key })
+        Ok(Sm4FieldCipher {
+            encryption_key,
+            mac_key,
+        })
     }
 
     fn tag(&self, iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, AppError> {
-        let mut mac = <HmacSm3 as KeyInit>::new_from_slice(&self.mac_key).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut mac = <HmacSm3 as KeyInit>::new_from_slice(&self.mac_key)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         mac.update(iv);
         mac.update(ciphertext);
         Ok(mac.finalize().into_bytes()[..TAG_LEN].to_vec())
@@ -59,17 +66,27 @@ impl FieldCipher for Sm4FieldCipher {
         let mut data = plaintext.as_bytes().to_vec();
         self.apply_keystream(&iv, &mut data);
         let tag = self.tag(&iv, &data)?;
-        Ok(format!("v1:{}:{}:{}", hex::encode(iv), hex::encode(&data), hex::encode(tag)))
+        Ok(format!(
+            "v1:{}:{}:{}",
+            hex::encode(iv),
+            hex::encode(&data),
+            hex::encode(tag)
+        ))
     }
 
     fn decrypt(&self, ciphertext: &str) -> Result<String, AppError> {
         let bad = || AppError::Internal("ciphertext is malformed or was tampered with".into());
         let parts: Vec<&str> = ciphertext.split(':').collect();
-        let [version, iv_hex, data_hex, tag_hex] = parts.as_slice() else { return Err(bad()) };
+        let [version, iv_hex, data_hex, tag_hex] = parts.as_slice() else {
+            return Err(bad());
+        };
         if *version != "v1" {
             return Err(bad());
         }
-        let iv: [u8; IV_LEN] = hex::decode(iv_hex).ok().and_then(|iv| iv.try_into().ok()).ok_or_else(bad)?;
+        let iv: [u8; IV_LEN] = hex::decode(iv_hex)
+            .ok()
+            .and_then(|iv| iv.try_into().ok())
+            .ok_or_else(bad)?;
         let mut data = hex::decode(data_hex).map_err(|_| bad())?;
         let tag = hex::decode(tag_hex).map_err(|_| bad())?;
         let expected = self.tag(&iv, &data)?;
@@ -122,7 +139,10 @@ mod tests {
         assert!(cipher.decrypt(&tampered).is_err());
         let other = Sm4FieldCipher::from_hex_key(&"cd".repeat(32))?;
         assert!(other.decrypt(&sealed).is_err());
-        assert_eq!(sm3_hex("abc"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+        assert_eq!(
+            sm3_hex("abc"),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
         Ok(())
     }
 }

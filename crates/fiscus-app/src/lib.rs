@@ -36,6 +36,11 @@ pub struct App {
 impl App {
     pub fn new(db: Db, settings: Settings) -> Result<App, AppError> {
         let cipher = crypto::Sm4FieldCipher::from_hex_key(settings.secret_key.expose())?;
-        Ok(App { db, settings: Arc::new(settings), cipher: Arc::new(cipher), throttle: auth::LoginThrottle::default() })
+        Ok(App {
+            db,
+            settings: Arc::new(settings),
+            cipher: Arc::new(cipher),
+            throttle: auth::LoginThrottle::default(),
+        })
     }
 }

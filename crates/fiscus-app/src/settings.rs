@@ -97,19 +97,32 @@ impl SettingsLayer {
     pub fn from_env(env: &HashMap<String, String>) -> Result<SettingsLayer, AppError> {
         let get = |name: &str| env.get(&format!("FISCUS_{name}")).cloned();
         let number = |name: &str| -> Result<Option<i64>, AppError> {
-            get(name).map(|v| v.parse::<i64>().map_err(|_| invalid(format!("FISCUS_{name} is not a number")))).transpose()
+            get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .map_err(|_| invalid(format!("FISCUS_{name} is not a number")))
+                })
+                .transpose()
         };
         let log_format = match get("LOG_FORMAT").as_deref() {
             None => None,
             Some("text") => Some(LogFormat::Text),
             Some("json") => Some(LogFormat::Json),
-            Some(other) => return Err(invalid(format!("FISCUS_LOG_FORMAT must be text or json, not {other}"))),
+            Some(other) => {
+                return Err(invalid(format!(
+                    "FISCUS_LOG_FORMAT must be text or json, not {other}"
+                )));
+            }
         };
         let demo_mode = match get("DEMO_MODE").as_deref() {
             None => None,
             Some("true" | "1") => Some(true),
             Some("false" | "0") => Some(false),
-            Some(other) => return Err(invalid(format!("FISCUS_DEMO_MODE must be true or false, not {other}"))),
+            Some(other) => {
+                return Err(invalid(format!(
+                    "FISCUS_DEMO_MODE must be true or false, not {other}"
+                )));
+            }
         };
         Ok(SettingsLayer {
             database_url: get("DATABASE_URL"),
@@ -129,17 +142,31 @@ impl Settings {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(value) = layer.$field { self.$field = value; } )* };
         }
-        take!(database_url, bind, log_format, secret_key, session_hours, login_failures_max, lockout_minutes, demo_mode);
+        take!(
+            database_url,
+            bind,
+            log_format,
+            secret_key,
+            session_hours,
+            login_failures_max,
+            lockout_minutes,
+            demo_mode
+        );
         self
     }
 
     /// Defaults, then the file (if it exists), then the environment, then the flags.
-    pub fn load(config_path: Option<&Path>, env: &HashMap<String, String>, flags: SettingsLayer) -> Result<Settings, AppError> {
+    pub fn load(
+        config_path: Option<&Path>,
+        env: &HashMap<String, String>,
+        flags: SettingsLayer,
+    ) -> Result<Settings, AppError> {
         let mut settings = Settings::default();
         let default_path = Path::new("fiscus.toml");
         let path = config_path.or(default_path.exists().then_some(default_path));
         if let Some(path) = path {
-            let text = std::fs::read_to_string(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
             settings = settings.apply(SettingsLayer::from_toml(&text)?);
         }
         settings = settings.apply(SettingsLayer::from_env(env)?).apply(flags);
@@ -149,17 +176,31 @@ impl Settings {
 
     pub fn validate(&self) -> Result<(), AppError> {
         let url = &self.database_url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(invalid(format!("database_url must start with sqlite: or postgres://, not {url}")));
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(format!(
+                "database_url must start with sqlite: or postgres://, not {url}"
+            )));
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(format!("bind must be an address such as 127.0.0.1:8080, not {}", self.bind)));
+            return Err(invalid(format!(
+                "bind must be an address such as 127.0.0.1:8080, not {}",
+                self.bind
+            )));
         }
         if !(1..=SESSION_HOURS_MAX).contains(&self.session_hours) {
-            return Err(invalid(format!("session_hours must be 1..={SESSION_HOURS_MAX}")));
+            return Err(invalid(format!(
+                "session_hours must be 1..={SESSION_HOURS_MAX}"
+            )));
         }
-        if !(1..=100).contains(&self.login_failures_max) || !(1..=24 * 60).contains(&self.lockout_minutes) {
-            return Err(invalid("login_failures_max must be 1..=100 and lockout_minutes 1..=1440".into()));
+        if !(1..=100).contains(&self.login_failures_max)
+            || !(1..=24 * 60).contains(&self.lockout_minutes)
+        {
+            return Err(invalid(
+                "login_failures_max must be 1..=100 and lockout_minutes 1..=1440".into(),
+            ));
         }
         Ok(())
     }
@@ -168,7 +209,9 @@ impl Settings {
     pub fn require_secret_key(&self) -> Result<(), AppError> {
         let key = self.secret_key.expose();
         if key.len() != 64 || hex::decode(key).is_err() {
-            return Err(invalid("secret_key must be 64 hex digits (generate one with `fiscus keygen`)".into()));
+            return Err(invalid(
+                "secret_key must be 64 hex digits (generate one with `fiscus keygen`)".into(),
+            ));
         }
         Ok(())
     }
@@ -181,9 +224,16 @@ mod tests {
     #[test]
     fn layers_and_unknown_keys() -> Result<(), AppError> {
         let file = SettingsLayer::from_toml("bind = \"127.0.0.1:9000\"\nsession_hours = 4\n")?;
-        let env: HashMap<String, String> = [("FISCUS_BIND".to_string(), "127.0.0.1:9100".to_string())].into();
-        let flags = SettingsLayer { database_url: Some("postgres://root@127.0.0.1/x".into()), ..SettingsLayer::default() };
-        let settings = Settings::default().apply(file).apply(SettingsLayer::from_env(&env)?).apply(flags);
+        let env: HashMap<String, String> =
+            [("FISCUS_BIND".to_string(), "127.0.0.1:9100".to_string())].into();
+        let flags = SettingsLayer {
+            database_url: Some("postgres://root@127.0.0.1/x".into()),
+            ..SettingsLayer::default()
+        };
+        let settings = Settings::default()
+            .apply(file)
+            .apply(SettingsLayer::from_env(&env)?)
+            .apply(flags);
         assert_eq!(settings.bind, "127.0.0.1:9100");
         assert_eq!(settings.session_hours, 4);
         assert_eq!(settings.database_url, "postgres://root@127.0.0.1/x");

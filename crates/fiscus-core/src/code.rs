@@ -56,7 +56,9 @@ impl MofDivCode {
     pub fn parse(text: &str) -> Result<MofDivCode, Rejection> {
         let text = text.trim();
         if text.len() != Self::LEN || !all_digits(text) {
-            return Err(Rejection::MofDivCodeInvalid { value: text.to_owned() });
+            return Err(Rejection::MofDivCodeInvalid {
+                value: text.to_owned(),
+            });
         }
         Ok(MofDivCode(text.to_owned()))
     }
@@ -92,9 +94,13 @@ impl AgencyCode {
 
     pub fn parse(text: &str) -> Result<AgencyCode, Rejection> {
         let text = text.trim();
-        let valid_chars = text.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        let valid_chars = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
         if text.len() < 3 || text.len() > Self::LEN_MAX || !valid_chars {
-            return Err(Rejection::AgencyCodeInvalid { value: text.to_owned() });
+            return Err(Rejection::AgencyCodeInvalid {
+                value: text.to_owned(),
+            });
         }
         Ok(AgencyCode(text.to_owned()))
     }
@@ -110,13 +116,20 @@ impl FiscalYear {
     pub const MAX: i32 = 2100;
 
     pub fn parse(text: &str) -> Result<FiscalYear, Rejection> {
-        let year: i32 = text.trim().parse().map_err(|_| Rejection::FiscalYearInvalid { value: text.to_owned() })?;
+        let year: i32 = text
+            .trim()
+            .parse()
+            .map_err(|_| Rejection::FiscalYearInvalid {
+                value: text.to_owned(),
+            })?;
         FiscalYear::new(year)
     }
 
     pub fn new(year: i32) -> Result<FiscalYear, Rejection> {
         if !(Self::MIN..=Self::MAX).contains(&year) {
-            return Err(Rejection::FiscalYearInvalid { value: year.to_string() });
+            return Err(Rejection::FiscalYearInvalid {
+                value: year.to_string(),
+            });
         }
         Ok(FiscalYear(year))
     }
@@ -136,13 +149,17 @@ string_newtype!(
 
 /// The 31 characters of GB 32100 (digits and capitals without I, O, Z, S, V).
 const USCC_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 impl UnifiedSocialCreditCode {
     pub fn parse(text: &str) -> Result<UnifiedSocialCreditCode, Rejection> {
         let text = text.trim().to_ascii_uppercase();
-        let values: Option<Vec<u32>> =
-            text.chars().map(|c| USCC_ALPHABET.find(c).map(|index| index as u32)).collect();
+        let values: Option<Vec<u32>> = text
+            .chars()
+            .map(|c| USCC_ALPHABET.find(c).map(|index| index as u32))
+            .collect();
         let values = match values {
             Some(values) if values.len() == 18 => values,
             _ => return Err(Rejection::UsccFormatInvalid { value: text }),
@@ -150,20 +167,29 @@ impl UnifiedSocialCreditCode {
         let expected = Self::check_char_for(&values[..17]);
         if values[17] != expected {
             let expected_char = USCC_ALPHABET.as_bytes()[expected as usize] as char;
-            return Err(Rejection::UsccCheckCharWrong { value: text, expected: expected_char });
+            return Err(Rejection::UsccCheckCharWrong {
+                value: text,
+                expected: expected_char,
+            });
         }
         Ok(UnifiedSocialCreditCode(text))
     }
 
     fn check_char_for(first17: &[u32]) -> u32 {
-        let sum: u32 = first17.iter().zip(USCC_WEIGHTS).map(|(value, weight)| value * weight).sum();
+        let sum: u32 = first17
+            .iter()
+            .zip(USCC_WEIGHTS)
+            .map(|(value, weight)| value * weight)
+            .sum();
         (31 - sum % 31) % 31
     }
 
     /// Completes 17 valid characters with their check character (used by demo data).
     pub fn with_check_char(first17: &str) -> Option<UnifiedSocialCreditCode> {
-        let values: Option<Vec<u32>> =
-            first17.chars().map(|c| USCC_ALPHABET.find(c).map(|index| index as u32)).collect();
+        let values: Option<Vec<u32>> = first17
+            .chars()
+            .map(|c| USCC_ALPHABET.find(c).map(|index| index as u32))
+            .collect();
         let values = values.filter(|values| values.len() == 17)?;
         let check = USCC_ALPHABET.as_bytes()[Self::check_char_for(&values) as usize] as char;
         Some(UnifiedSocialCreditCode(format!("{first17}{check}")))
@@ -193,7 +219,11 @@ impl IdentityNumber {
     }
 
     fn check_char_for(first17: &str) -> char {
-        let sum: u32 = first17.bytes().zip(ID_WEIGHTS).map(|(b, weight)| u32::from(b - b'0') * weight).sum();
+        let sum: u32 = first17
+            .bytes()
+            .zip(ID_WEIGHTS)
+            .map(|(b, weight)| u32::from(b - b'0') * weight)
+            .sum();
         ID_CHECK_CHARS[(sum % 11) as usize] as char
     }
 
@@ -216,10 +246,13 @@ string_newtype!(
 impl UserName {
     pub fn parse(text: &str) -> Result<UserName, Rejection> {
         let text = text.trim();
-        let valid_chars =
-            text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.'));
+        let valid_chars = text.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        });
         if text.len() < 3 || text.len() > 32 || !valid_chars {
-            return Err(Rejection::UserNameInvalid { value: text.to_owned() });
+            return Err(Rejection::UserNameInvalid {
+                value: text.to_owned(),
+            });
         }
         Ok(UserName(text.to_owned()))
     }
@@ -232,9 +265,14 @@ string_newtype!(
 
 impl AccountNo {
     pub fn parse(text: &str) -> Result<AccountNo, Rejection> {
-        let cleaned: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if cleaned.len() < 6 || cleaned.len() > 32 || !all_digits(&cleaned) {
-            return Err(Rejection::AccountNoInvalid { value: text.trim().to_owned() });
+            return Err(Rejection::AccountNoInvalid {
+                value: text.trim().to_owned(),
+            });
         }
         Ok(AccountNo(cleaned))
     }
@@ -249,7 +287,9 @@ impl BankCode {
     pub fn parse(text: &str) -> Result<BankCode, Rejection> {
         let text = text.trim();
         if text.len() != 12 || !all_digits(text) {
-            return Err(Rejection::BankCodeInvalid { value: text.to_owned() });
+            return Err(Rejection::BankCodeInvalid {
+                value: text.to_owned(),
+            });
         }
         Ok(BankCode(text.to_owned()))
     }
@@ -287,7 +327,10 @@ mod tests {
             UnifiedSocialCreditCode::parse(&wrong),
             Err(Rejection::UsccCheckCharWrong { .. })
         ));
-        assert!(matches!(UnifiedSocialCreditCode::parse("123"), Err(Rejection::UsccFormatInvalid { .. })));
+        assert!(matches!(
+            UnifiedSocialCreditCode::parse("123"),
+            Err(Rejection::UsccFormatInvalid { .. })
+        ));
         assert!(matches!(
             UnifiedSocialCreditCode::parse("91110000I00000000X"),
             Err(Rejection::UsccFormatInvalid { .. })
@@ -300,9 +343,17 @@ mod tests {
     fn identity_number_check_character() {
         // The GB 11643 textbook example.
         assert!(IdentityNumber::parse("11010519491231002X").is_ok());
-        assert!(matches!(IdentityNumber::parse("110105194912310021"), Err(Rejection::IdentityCheckCharWrong)));
-        assert!(matches!(IdentityNumber::parse("1101051949"), Err(Rejection::IdentityNumberInvalid)));
-        let id = IdentityNumber::parse("11010519491231002x").map(|id| id.masked()).unwrap_or_default();
+        assert!(matches!(
+            IdentityNumber::parse("110105194912310021"),
+            Err(Rejection::IdentityCheckCharWrong)
+        ));
+        assert!(matches!(
+            IdentityNumber::parse("1101051949"),
+            Err(Rejection::IdentityNumberInvalid)
+        ));
+        let id = IdentityNumber::parse("11010519491231002x")
+            .map(|id| id.masked())
+            .unwrap_or_default();
         assert_eq!(id, "110105********002X");
     }
 

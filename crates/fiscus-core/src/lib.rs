@@ -3,8 +3,8 @@
 
 pub mod code;
 pub mod masterdata;
-pub mod query;
 pub mod money;
+pub mod query;
 pub mod rejection;
 pub mod rng;
 pub mod role;

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::code::{AccountNo, AgencyCode, BankCode, FiscalYear, IdentityNumber, MofDivCode, UnifiedSocialCreditCode, UserName};
+use crate::code::{
+    AccountNo, AgencyCode, BankCode, FiscalYear, IdentityNumber, MofDivCode,
+    UnifiedSocialCreditCode, UserName,
+};
 use crate::money::Fen;
 use crate::rejection::Rejection;
 use crate::role::{OrgKind, RoleSet};
@@ -116,7 +119,10 @@ fn parse_value(field: &FieldSpec, raw: &str) -> Result<Value, Rejection> {
         return Ok(Value::Null);
     }
     if text.chars().count() > field.length_max {
-        return Err(Rejection::FieldTooLong { field: field.label, length_max: field.length_max });
+        return Err(Rejection::FieldTooLong {
+            field: field.label,
+            length_max: field.length_max,
+        });
     }
     let value = match field.kind {
         FieldKind::Text | FieldKind::Secret => {
@@ -126,11 +132,16 @@ fn parse_value(field: &FieldSpec, raw: &str) -> Result<Value, Rejection> {
             Value::Text(text.to_owned())
         }
         FieldKind::Int => {
-            let number: i64 = text
-                .parse()
-                .map_err(|_| Rejection::FieldInvalid { field: field.label, expected: "整数" })?;
+            let number: i64 = text.parse().map_err(|_| Rejection::FieldInvalid {
+                field: field.label,
+                expected: "整数",
+            })?;
             if !(0..=INT_FIELD_MAX).contains(&number) {
-                return Err(Rejection::NumberOutOfRange { field: field.label, min: 0, max: INT_FIELD_MAX });
+                return Err(Rejection::NumberOutOfRange {
+                    field: field.label,
+                    min: 0,
+                    max: INT_FIELD_MAX,
+                });
             }
             Value::Int(number)
         }
@@ -141,10 +152,16 @@ fn parse_value(field: &FieldSpec, raw: &str) -> Result<Value, Rejection> {
             }
             Value::Int(amount.0)
         }
-        FieldKind::Bool => Value::Bool(parse_bool(text).ok_or(Rejection::FieldInvalid { field: field.label, expected: "是或否" })?),
+        FieldKind::Bool => Value::Bool(parse_bool(text).ok_or(Rejection::FieldInvalid {
+            field: field.label,
+            expected: "是或否",
+        })?),
         FieldKind::Code(_) => {
             if !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(Rejection::FieldInvalid { field: field.label, expected: "编码（字母或数字）" });
+                return Err(Rejection::FieldInvalid {
+                    field: field.label,
+                    expected: "编码（字母或数字）",
+                });
             }
             Value::Text(text.to_owned())
         }
@@ -196,10 +213,15 @@ fn check_agency(record: &mut Record) -> Result<(), Rejection> {
     if let Some(zip) = text(record, "zip")
         && (zip.len() != 6 || !zip.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(Rejection::FieldInvalid { field: "邮政编码", expected: "6 位数字" });
+        return Err(Rejection::FieldInvalid {
+            field: "邮政编码",
+            expected: "6 位数字",
+        });
     }
-    if let (Some(code), Some(parent)) = (text(record, "agency_code"), text(record, "parent_agency_code"))
-        && code == parent
+    if let (Some(code), Some(parent)) = (
+        text(record, "agency_code"),
+        text(record, "parent_agency_code"),
+    ) && code == parent
     {
         return Err(Rejection::AgencyParentCycle);
     }
@@ -255,7 +277,11 @@ pub fn check_password_strength(password: &str) -> Result<(), Rejection> {
     let long_enough = password.chars().count() >= PASSWORD_LENGTH_MIN;
     let has_letter = password.chars().any(|c| c.is_ascii_alphabetic());
     let has_digit = password.chars().any(|c| c.is_ascii_digit());
-    if long_enough && has_letter && has_digit { Ok(()) } else { Err(Rejection::PasswordTooWeak) }
+    if long_enough && has_letter && has_digit {
+        Ok(())
+    } else {
+        Err(Rejection::PasswordTooWeak)
+    }
 }
 
 /// Finance-bureau roles need a user without a unit; unit roles need one with a unit.
@@ -267,7 +293,9 @@ pub fn check_roles_fit_org(roles: RoleSet, at_agency: bool) -> Result<(), Reject
             OrgKind::Any => true,
         };
         if !fits {
-            return Err(Rejection::RoleOrgMismatch { role: role.name_zh() });
+            return Err(Rejection::RoleOrgMismatch {
+                role: role.name_zh(),
+            });
         }
     }
     Ok(())
@@ -277,19 +305,30 @@ pub fn check_roles_fit_org(roles: RoleSet, at_agency: bool) -> Result<(), Reject
 /// plus one, and its code extends the parent's significant prefix (2, 4 or 6 digits).
 pub const REGION_LEVEL_MAX: i64 = 3;
 
-pub fn region_level_for_child(parent_level: Option<i64>, code: &str, parent_code: Option<&str>) -> Result<i64, Rejection> {
+pub fn region_level_for_child(
+    parent_level: Option<i64>,
+    code: &str,
+    parent_code: Option<&str>,
+) -> Result<i64, Rejection> {
     let level = parent_level.map_or(1, |level| level + 1);
     if level > REGION_LEVEL_MAX {
-        return Err(Rejection::RegionLevelInvalid { detail: "团级区划之下不能再设下级区划" });
+        return Err(Rejection::RegionLevelInvalid {
+            detail: "团级区划之下不能再设下级区划",
+        });
     }
     if code.ends_with(crate::code::JURISDICTION_SUFFIX) {
-        return Err(Rejection::RegionLevelInvalid { detail: "以 998 结尾的是辖区汇总代码，不能作为区划登记" });
+        return Err(Rejection::RegionLevelInvalid {
+            detail: "以 998 结尾的是辖区汇总代码，不能作为区划登记",
+        });
     }
     if let Some(parent_code) = parent_code {
         let prefix_len = 2 * (level as usize - 1);
         let own_tail_zero = code[prefix_len + 2..].bytes().all(|b| b == b'0');
-        if code[..prefix_len] != parent_code[..prefix_len] || !own_tail_zero || code == parent_code {
-            return Err(Rejection::RegionLevelInvalid { detail: "下级区划代码须以上级区划代码的有效位开头，并在本级位上编号" });
+        if code[..prefix_len] != parent_code[..prefix_len] || !own_tail_zero || code == parent_code
+        {
+            return Err(Rejection::RegionLevelInvalid {
+                detail: "下级区划代码须以上级区划代码的有效位开头，并在本级位上编号",
+            });
         }
     }
     Ok(level)
@@ -299,7 +338,10 @@ pub fn region_level_for_child(parent_level: Option<i64>, code: &str, parent_code
 /// must end exactly on a segment boundary; local extensions may add up to `local_extra_len_max`
 /// characters below a national code.
 pub fn check_code_segments(code: &str, segments: &str, local: bool) -> Result<usize, Rejection> {
-    let bad = || Rejection::CodeSegmentInvalid { code: code.to_owned(), segments: segments.to_owned() };
+    let bad = || Rejection::CodeSegmentInvalid {
+        code: code.to_owned(),
+        segments: segments.to_owned(),
+    };
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(bad());
     }
@@ -309,7 +351,10 @@ pub fn check_code_segments(code: &str, segments: &str, local: bool) -> Result<us
         total += part.trim().parse::<usize>().map_err(|_| bad())?;
         boundaries.push(total);
     }
-    if let Some(level) = boundaries.iter().position(|boundary| *boundary == code.len()) {
+    if let Some(level) = boundaries
+        .iter()
+        .position(|boundary| *boundary == code.len())
+    {
         return Ok(level + 1);
     }
     if local && code.len() > total && code.len() <= total + LOCAL_EXTRA_LEN_MAX {
@@ -327,7 +372,12 @@ mod tests {
     use crate::schema::{AGENCY, PERSON, USER};
 
     fn input(pairs: &[(&str, &str)]) -> Input {
-        Input(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Input(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     fn check(spec: &EntitySpec, pairs: &[(&str, &str)], mode: Mode) -> Result<Record, Rejection> {
@@ -352,7 +402,11 @@ mod tests {
             ("agency_name", "", "field_required"),
             ("agency_code", "1", "agency_code_invalid"),
             ("mof_div_code", "6601", "mof_div_code_invalid"),
-            ("unifsoc_cred_code", "91350100M000100Y44", "uscc_check_char_wrong"),
+            (
+                "unifsoc_cred_code",
+                "91350100M000100Y44",
+                "uscc_check_char_wrong",
+            ),
             ("unifsoc_cred_code", "ABC", "uscc_format_invalid"),
             ("admin_staf_num", "-1", "number_out_of_range"),
             ("admin_staf_num", "x", "field_invalid"),
@@ -361,19 +415,31 @@ mod tests {
             ("agency_type", "1;drop", "field_invalid"),
         ];
         for (name, value, code) in cases {
-            let mut pairs: Vec<(&str, &str)> = good.iter().filter(|(k, _)| k != name).copied().collect();
+            let mut pairs: Vec<(&str, &str)> =
+                good.iter().filter(|(k, _)| k != name).copied().collect();
             pairs.push((name, value));
             let result = check(&AGENCY, &pairs, Mode::Create);
-            assert_eq!(result.err().map(|r| r.code()), Some(code.to_string()), "{name}={value}");
+            assert_eq!(
+                result.err().map(|r| r.code()),
+                Some(code.to_string()),
+                "{name}={value}"
+            );
         }
     }
 
     #[test]
     fn partial_update_reads_only_given_editable_fields() {
-        let record = check(&AGENCY, &[("agency_name", "新名称"), ("agency_code", "999999")], Mode::Update);
+        let record = check(
+            &AGENCY,
+            &[("agency_name", "新名称"), ("agency_code", "999999")],
+            Mode::Update,
+        );
         let record = record.unwrap_or_default();
         assert_eq!(record.len(), 1);
-        assert_eq!(record.get("agency_name"), Some(&Value::Text("新名称".into())));
+        assert_eq!(
+            record.get("agency_name"),
+            Some(&Value::Text("新名称".into()))
+        );
     }
 
     #[test]
@@ -392,10 +458,16 @@ mod tests {
         assert_eq!(record.get("pos_sala"), Some(&Value::Int(325_050)));
         let mut bad = person.to_vec();
         bad[3] = ("iden_no", "110105194912310021");
-        assert_eq!(check(&PERSON, &bad, Mode::Create).err(), Some(Rejection::IdentityCheckCharWrong));
+        assert_eq!(
+            check(&PERSON, &bad, Mode::Create).err(),
+            Some(Rejection::IdentityCheckCharWrong)
+        );
         let mut bad = person.to_vec();
         bad[7] = ("pos_sala", "-1");
-        assert_eq!(check(&PERSON, &bad, Mode::Create).err().map(|r| r.code()), Some("amount_negative".into()));
+        assert_eq!(
+            check(&PERSON, &bad, Mode::Create).err().map(|r| r.code()),
+            Some("amount_negative".into())
+        );
 
         let user: &[(&str, &str)] = &[
             ("user_name", "clerk01"),
@@ -408,17 +480,29 @@ mod tests {
         assert!(check(&USER, user, Mode::Create).is_ok());
         let mut bad = user.to_vec();
         bad[4] = ("roles", "budget_division");
-        assert_eq!(check(&USER, &bad, Mode::Create).err().map(|r| r.code()), Some("role_org_mismatch".into()));
+        assert_eq!(
+            check(&USER, &bad, Mode::Create).err().map(|r| r.code()),
+            Some("role_org_mismatch".into())
+        );
         let mut bad = user.to_vec();
         bad[5] = ("password", "short1");
-        assert_eq!(check(&USER, &bad, Mode::Create).err(), Some(Rejection::PasswordTooWeak));
+        assert_eq!(
+            check(&USER, &bad, Mode::Create).err(),
+            Some(Rejection::PasswordTooWeak)
+        );
     }
 
     #[test]
     fn region_levels() {
         assert_eq!(region_level_for_child(None, "660000000", None), Ok(1));
-        assert_eq!(region_level_for_child(Some(1), "660100000", Some("660000000")), Ok(2));
-        assert_eq!(region_level_for_child(Some(2), "660101000", Some("660100000")), Ok(3));
+        assert_eq!(
+            region_level_for_child(Some(1), "660100000", Some("660000000")),
+            Ok(2)
+        );
+        assert_eq!(
+            region_level_for_child(Some(2), "660101000", Some("660100000")),
+            Ok(3)
+        );
         assert!(region_level_for_child(Some(3), "660101010", Some("660101000")).is_err());
         assert!(region_level_for_child(Some(2), "660201000", Some("660100000")).is_err());
         assert!(region_level_for_child(Some(1), "660100998", Some("660000000")).is_err());

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::rejection::Rejection;
 
 /// An amount of money in fen (1 元 = 100 分).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
@@ -37,7 +39,11 @@ impl Fen {
     /// More than two decimals is an error, never a rounding.
     pub fn parse_yuan(text: &str, field: &'static str) -> Result<Fen, Rejection> {
         let invalid = || Rejection::AmountInvalid { field };
-        let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+        let cleaned: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, cleaned.as_str()),
@@ -75,7 +81,12 @@ impl Fen {
             }
             grouped.push(digit);
         }
-        format!("{}{}.{:02}", if negative { "-" } else { "" }, grouped, magnitude % 100)
+        format!(
+            "{}{}.{:02}",
+            if negative { "-" } else { "" },
+            grouped,
+            magnitude % 100
+        )
     }
 }
 
@@ -118,6 +129,9 @@ mod tests {
     fn sum_detects_overflow() {
         assert_eq!(Fen::sum([Fen(1), Fen(2)]), Some(Fen(3)));
         assert_eq!(Fen::sum([Fen(i64::MAX), Fen(1)]), None);
-        assert_eq!(Fen::sum([Fen(i64::MAX), Fen(1), Fen(-1)]), Some(Fen(i64::MAX)));
+        assert_eq!(
+            Fen::sum([Fen(i64::MAX), Fen(1), Fen(-1)]),
+            Some(Fen(i64::MAX))
+        );
     }
 }

@@ -40,40 +40,57 @@ impl ListQuery {
         let mut query = ListQuery::first_page(spec);
         if let Some(search) = params.get("q").map(str::trim).filter(|q| !q.is_empty()) {
             if search.chars().count() > SEARCH_TEXT_LENGTH_MAX {
-                return Err(Rejection::FieldTooLong { field: "查询条件", length_max: SEARCH_TEXT_LENGTH_MAX });
+                return Err(Rejection::FieldTooLong {
+                    field: "查询条件",
+                    length_max: SEARCH_TEXT_LENGTH_MAX,
+                });
             }
             query.search = Some(search.to_owned());
         }
         if let Some(sort) = params.get("sort").filter(|sort| !sort.is_empty()) {
-            let field = spec
-                .field(sort)
-                .filter(|field| field.sort)
-                .ok_or_else(|| Rejection::SortFieldUnknown { value: sort.to_owned() })?;
+            let field = spec.field(sort).filter(|field| field.sort).ok_or_else(|| {
+                Rejection::SortFieldUnknown {
+                    value: sort.to_owned(),
+                }
+            })?;
             query.sort = field.name;
         }
         query.descending = params.get("dir") == Some("desc");
         if let Some(page) = params.get("page").filter(|page| !page.is_empty()) {
-            query.page = page
-                .parse::<u32>()
-                .ok()
-                .filter(|page| *page >= 1)
-                .ok_or(Rejection::FieldInvalid { field: "页码", expected: "正整数" })?;
+            query.page = page.parse::<u32>().ok().filter(|page| *page >= 1).ok_or(
+                Rejection::FieldInvalid {
+                    field: "页码",
+                    expected: "正整数",
+                },
+            )?;
         }
         if let Some(page_size) = params.get("page_size").filter(|size| !size.is_empty()) {
             let page_size = page_size
                 .parse::<u32>()
                 .ok()
                 .filter(|size| *size >= 1)
-                .ok_or(Rejection::FieldInvalid { field: "每页条数", expected: "正整数" })?;
+                .ok_or(Rejection::FieldInvalid {
+                    field: "每页条数",
+                    expected: "正整数",
+                })?;
             if page_size > PAGE_SIZE_MAX {
-                return Err(Rejection::PageSizeExceeded { page_size_max: PAGE_SIZE_MAX });
+                return Err(Rejection::PageSizeExceeded {
+                    page_size_max: PAGE_SIZE_MAX,
+                });
             }
             query.page_size = page_size;
         }
         for field in spec.fields.iter().filter(|field| field.filter) {
-            if let Some(value) = params.get(field.name).map(str::trim).filter(|value| !value.is_empty()) {
+            if let Some(value) = params
+                .get(field.name)
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+            {
                 if value.chars().count() > SEARCH_TEXT_LENGTH_MAX {
-                    return Err(Rejection::FieldTooLong { field: field.label, length_max: SEARCH_TEXT_LENGTH_MAX });
+                    return Err(Rejection::FieldTooLong {
+                        field: field.label,
+                        length_max: SEARCH_TEXT_LENGTH_MAX,
+                    });
                 }
                 query.filters.push((field.name, value.to_owned()));
             }
@@ -92,12 +109,26 @@ mod tests {
     use crate::schema::AGENCY;
 
     fn params(pairs: &[(&str, &str)]) -> Input {
-        Input(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Input(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
     fn parse_bounds() {
-        let query = ListQuery::parse(&AGENCY, &params(&[("q", " 教育 "), ("sort", "agency_name"), ("dir", "desc"), ("page", "3"), ("fund_guar", "1")]));
+        let query = ListQuery::parse(
+            &AGENCY,
+            &params(&[
+                ("q", " 教育 "),
+                ("sort", "agency_name"),
+                ("dir", "desc"),
+                ("page", "3"),
+                ("fund_guar", "1"),
+            ]),
+        );
         let query = query.unwrap_or_else(|_| ListQuery::first_page(&AGENCY));
         assert_eq!(query.search.as_deref(), Some("教育"));
         assert_eq!(query.sort, "agency_name");
@@ -110,7 +141,12 @@ mod tests {
             ("page", "0", "field_invalid"),
         ];
         for (name, value, code) in rejected {
-            assert_eq!(ListQuery::parse(&AGENCY, &params(&[(name, value)])).err().map(|r| r.code()), Some(code.to_string()));
+            assert_eq!(
+                ListQuery::parse(&AGENCY, &params(&[(name, value)]))
+                    .err()
+                    .map(|r| r.code()),
+                Some(code.to_string())
+            );
         }
     }
 }

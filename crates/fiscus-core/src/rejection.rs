@@ -32,9 +32,15 @@ pub enum Rejection {
     #[error("field_required")]
     FieldRequired { field: &'static str },
     #[error("field_too_long")]
-    FieldTooLong { field: &'static str, length_max: usize },
+    FieldTooLong {
+        field: &'static str,
+        length_max: usize,
+    },
     #[error("field_invalid")]
-    FieldInvalid { field: &'static str, expected: &'static str },
+    FieldInvalid {
+        field: &'static str,
+        expected: &'static str,
+    },
     #[error("text_has_special_chars")]
     TextHasSpecialChars { field: &'static str },
     #[error("amount_invalid")]
@@ -42,7 +48,11 @@ pub enum Rejection {
     #[error("amount_negative")]
     AmountNegative { field: &'static str },
     #[error("number_out_of_range")]
-    NumberOutOfRange { field: &'static str, min: i64, max: i64 },
+    NumberOutOfRange {
+        field: &'static str,
+        min: i64,
+        max: i64,
+    },
     #[error("mof_div_code_invalid")]
     MofDivCodeInvalid { value: String },
     #[error("agency_code_invalid")]
@@ -82,7 +92,11 @@ pub enum Rejection {
     #[error("parent_unknown")]
     ParentUnknown { field: &'static str, value: String },
     #[error("code_not_in_year_table")]
-    CodeNotInYearTable { element_name: String, code: String, fiscal_year: i32 },
+    CodeNotInYearTable {
+        element_name: String,
+        code: String,
+        fiscal_year: i32,
+    },
     #[error("element_unknown")]
     ElementUnknown { value: String },
     // Business rules.
@@ -159,7 +173,9 @@ impl Rejection {
         use Rejection::*;
         match self {
             LoginFailed => "用户名或密码错误".into(),
-            AccountLocked { minutes_left } => format!("登录失败次数过多，账户已锁定，请 {minutes_left} 分钟后再试"),
+            AccountLocked { minutes_left } => {
+                format!("登录失败次数过多，账户已锁定，请 {minutes_left} 分钟后再试")
+            }
             AccountDisabled => "账户已停用，请联系系统管理员".into(),
             NotAuthenticated => "请先登录".into(),
             PasswordChangeRequired => "首次登录须先修改密码".into(),
@@ -167,23 +183,35 @@ impl Rejection {
             TooManyRequests => "请求过于频繁，请稍后再试".into(),
             Forbidden => "您没有执行此操作的权限".into(),
             FieldRequired { field } => format!("「{field}」不能为空"),
-            FieldTooLong { field, length_max } => format!("「{field}」不能超过 {length_max} 个字符"),
+            FieldTooLong { field, length_max } => {
+                format!("「{field}」不能超过 {length_max} 个字符")
+            }
             FieldInvalid { field, expected } => format!("「{field}」格式不正确，应为{expected}"),
             TextHasSpecialChars { field } => format!("「{field}」包含不允许的特殊字符"),
             AmountInvalid { field } => format!("「{field}」不是有效金额（元，最多两位小数）"),
             AmountNegative { field } => format!("「{field}」不能为负数"),
             NumberOutOfRange { field, min, max } => format!("「{field}」应在 {min} 到 {max} 之间"),
-            MofDivCodeInvalid { value } => format!("财政区划代码「{value}」格式不正确，应为 9 位数字"),
-            AgencyCodeInvalid { value } => format!("单位代码「{value}」格式不正确，应为 3 至 21 位数字或大写字母"),
+            MofDivCodeInvalid { value } => {
+                format!("财政区划代码「{value}」格式不正确，应为 9 位数字")
+            }
+            AgencyCodeInvalid { value } => {
+                format!("单位代码「{value}」格式不正确，应为 3 至 21 位数字或大写字母")
+            }
             FiscalYearInvalid { value } => format!("预算年度「{value}」不正确"),
-            UsccFormatInvalid { value } => format!("统一社会信用代码「{value}」格式不正确，应为 18 位（不含 I、O、Z、S、V）"),
+            UsccFormatInvalid { value } => {
+                format!("统一社会信用代码「{value}」格式不正确，应为 18 位（不含 I、O、Z、S、V）")
+            }
             UsccCheckCharWrong { value, expected } => {
-                format!("统一社会信用代码「{value}」校验位错误，按前 17 位计算校验位应为 {expected}")
+                format!(
+                    "统一社会信用代码「{value}」校验位错误，按前 17 位计算校验位应为 {expected}"
+                )
             }
             IdentityNumberInvalid => "身份证号码格式不正确，应为 18 位".into(),
             IdentityCheckCharWrong => "身份证号码校验位错误".into(),
             UserNameInvalid { value } => {
-                format!("用户名「{value}」不正确，应为 3 至 32 位小写字母、数字、下划线、连字符或点")
+                format!(
+                    "用户名「{value}」不正确，应为 3 至 32 位小写字母、数字、下划线、连字符或点"
+                )
             }
             AccountNoInvalid { value } => format!("账号「{value}」不正确，应为 6 至 32 位数字"),
             BankCodeInvalid { value } => format!("银行行号「{value}」不正确，应为 12 位数字"),
@@ -197,12 +225,20 @@ impl Rejection {
             }
             NotFound { what } => format!("{what}不存在或无权查看"),
             ParentUnknown { field, value } => format!("「{field}」中的上级「{value}」不存在"),
-            CodeNotInYearTable { element_name, code, fiscal_year } => {
+            CodeNotInYearTable {
+                element_name,
+                code,
+                fiscal_year,
+            } => {
                 format!("{fiscal_year} 年度「{element_name}」中不存在编码 {code}")
             }
             ElementUnknown { value } => format!("要素「{value}」不存在"),
-            CodeNotUnderParent { code, parent_code } => format!("编码 {code} 必须以上级编码 {parent_code} 开头"),
-            CodeSegmentInvalid { code, segments } => format!("编码 {code} 的长度不符合分段规则 {segments}"),
+            CodeNotUnderParent { code, parent_code } => {
+                format!("编码 {code} 必须以上级编码 {parent_code} 开头")
+            }
+            CodeSegmentInvalid { code, segments } => {
+                format!("编码 {code} 的长度不符合分段规则 {segments}")
+            }
             LocalCodeNeedsNationalParent => "地方扩展编码必须挂在国家标准编码之下".into(),
             NationalCodeReadOnly => "国家标准编码不能修改编码或上级，只能停用或修改名称".into(),
             RegionLevelInvalid { detail } => format!("区划层级不正确：{detail}"),
@@ -234,47 +270,98 @@ impl Rejection {
             CsrfTokenInvalid,
             TooManyRequests,
             Forbidden,
-            FieldRequired { field: "单位名称" },
-            FieldTooLong { field: "单位名称", length_max: 100 },
-            FieldInvalid { field: "邮编", expected: "6 位数字" },
-            TextHasSpecialChars { field: "单位名称" },
-            AmountInvalid { field: "标准金额" },
-            AmountNegative { field: "标准金额" },
-            NumberOutOfRange { field: "编制数", min: 0, max: 100_000 },
+            FieldRequired {
+                field: "单位名称"
+            },
+            FieldTooLong {
+                field: "单位名称",
+                length_max: 100,
+            },
+            FieldInvalid {
+                field: "邮编",
+                expected: "6 位数字",
+            },
+            TextHasSpecialChars {
+                field: "单位名称"
+            },
+            AmountInvalid {
+                field: "标准金额"
+            },
+            AmountNegative {
+                field: "标准金额"
+            },
+            NumberOutOfRange {
+                field: "编制数",
+                min: 0,
+                max: 100_000,
+            },
             MofDivCodeInvalid { value: "66".into() },
             AgencyCodeInvalid { value: "x".into() },
-            FiscalYearInvalid { value: "1999".into() },
+            FiscalYearInvalid {
+                value: "1999".into(),
+            },
             UsccFormatInvalid { value: "1".into() },
-            UsccCheckCharWrong { value: "91350100M000100Y44".into(), expected: '3' },
+            UsccCheckCharWrong {
+                value: "91350100M000100Y44".into(),
+                expected: '3',
+            },
             IdentityNumberInvalid,
             IdentityCheckCharWrong,
             UserNameInvalid { value: "A".into() },
-            AccountNoInvalid { value: "abc".into() },
+            AccountNoInvalid {
+                value: "abc".into(),
+            },
             BankCodeInvalid { value: "1".into() },
-            RoleUnknown { value: "boss".into() },
+            RoleUnknown {
+                value: "boss".into(),
+            },
             PasswordTooWeak,
             PasswordReused,
             PageSizeExceeded { page_size_max: 200 },
             SortFieldUnknown { value: "x".into() },
-            ExportRowsExceeded { export_rows_max: 100_000 },
+            ExportRowsExceeded {
+                export_rows_max: 100_000,
+            },
             NotFound { what: "单位" },
-            ParentUnknown { field: "上级区划", value: "669900000".into() },
-            CodeNotInYearTable { element_name: "支出功能分类科目".into(), code: "2019999".into(), fiscal_year: 2026 },
+            ParentUnknown {
+                field: "上级区划",
+                value: "669900000".into(),
+            },
+            CodeNotInYearTable {
+                element_name: "支出功能分类科目".into(),
+                code: "2019999".into(),
+                fiscal_year: 2026,
+            },
             ElementUnknown { value: "x".into() },
-            CodeNotUnderParent { code: "20201".into(), parent_code: "201".into() },
-            CodeSegmentInvalid { code: "2010".into(), segments: "3+2+2".into() },
+            CodeNotUnderParent {
+                code: "20201".into(),
+                parent_code: "201".into(),
+            },
+            CodeSegmentInvalid {
+                code: "2010".into(),
+                segments: "3+2+2".into(),
+            },
             LocalCodeNeedsNationalParent,
             NationalCodeReadOnly,
-            RegionLevelInvalid { detail: "团级区划下不能再设区划" },
-            ParentDisabled { field: "上级单位" },
+            RegionLevelInvalid {
+                detail: "团级区划下不能再设区划",
+            },
+            ParentDisabled {
+                field: "上级单位"
+            },
             AgencyParentCycle,
             AgencyParentOtherRegion,
             HasEnabledChildren { what: "单位" },
             ZeroBalanceAccountExists,
-            RoleOrgMismatch { role: "单位经办" },
+            RoleOrgMismatch {
+                role: "单位经办"
+            },
             CannotDisableSelf,
             YearAlreadyExists { fiscal_year: 2027 },
-            DuplicateCode { what: "单位代码", value: "660101101".into() },
+            DuplicateCode {
+                what: "单位代码",
+                value: "660101101".into(),
+            },
             AlreadyDisabled,
             AlreadyEnabled,
             StaleVersion,
@@ -294,10 +381,18 @@ mod tests {
         let mut codes = HashSet::new();
         for rejection in &examples {
             let code = rejection.code();
-            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code} is not snake_case");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code} is not snake_case"
+            );
             assert!(codes.insert(code.clone()), "{code} is used twice");
             let message = rejection.message();
-            assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{code}: {message}");
+            assert!(
+                message
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{code}: {message}"
+            );
         }
         // Keep `examples` complete: this count changes only together with the enum.
         assert_eq!(examples.len(), 52);

@@ -69,9 +69,10 @@ impl Role {
 
     pub fn org_kind(self) -> OrgKind {
         match self {
-            Role::SysAdmin | Role::BudgetDivision | Role::TreasuryDivision | Role::BusinessDivision => {
-                OrgKind::FinanceBureau
-            }
+            Role::SysAdmin
+            | Role::BudgetDivision
+            | Role::TreasuryDivision
+            | Role::BusinessDivision => OrgKind::FinanceBureau,
             Role::UnitClerk | Role::UnitApprover | Role::DeptReviewer => OrgKind::Agency,
             Role::Auditor => OrgKind::Any,
         }
@@ -82,7 +83,9 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|role| role.code() == text || role.name_zh() == text)
-            .ok_or_else(|| Rejection::RoleUnknown { value: text.to_owned() })
+            .ok_or_else(|| Rejection::RoleUnknown {
+                value: text.to_owned(),
+            })
     }
 
     fn bit(self) -> u16 {
@@ -108,13 +111,18 @@ impl RoleSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Role> {
-        Role::ALL.into_iter().filter(move |role| self.contains(*role))
+        Role::ALL
+            .into_iter()
+            .filter(move |role| self.contains(*role))
     }
 
     /// Parses the stored form: role codes separated by commas.
     pub fn parse_list(text: &str) -> Result<RoleSet, Rejection> {
         let mut roles = Vec::new();
-        for part in text.split([',', '，', ' ']).filter(|part| !part.trim().is_empty()) {
+        for part in text
+            .split([',', '，', ' '])
+            .filter(|part| !part.trim().is_empty())
+        {
             roles.push(Role::parse(part)?);
         }
         Ok(RoleSet::of(&roles))
@@ -125,7 +133,10 @@ impl RoleSet {
     }
 
     pub fn names_zh(self) -> String {
-        self.iter().map(Role::name_zh).collect::<Vec<_>>().join("、")
+        self.iter()
+            .map(Role::name_zh)
+            .collect::<Vec<_>>()
+            .join("、")
     }
 
     /// May a user holding these roles do `action` on records of kind `resource`?
@@ -159,7 +170,10 @@ pub enum Resource {
 fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
     use Resource::*;
     use Role::*;
-    let master_data = matches!(resource, Region | Agency | AgencyAccount | Person | CodeItem | CodeMapping | Standard);
+    let master_data = matches!(
+        resource,
+        Region | Agency | AgencyAccount | Person | CodeItem | CodeMapping | Standard
+    );
     match action {
         Action::Read => match resource {
             User | AuditLog => matches!(role, SysAdmin | Auditor),
@@ -204,7 +218,11 @@ mod tests {
             (Role::DeptReviewer, Write, Agency, false),
         ];
         for (role, action, resource, expected) in cases {
-            assert_eq!(RoleSet::of(&[*role]).allows(*action, *resource), *expected, "{role:?} {action:?} {resource:?}");
+            assert_eq!(
+                RoleSet::of(&[*role]).allows(*action, *resource),
+                *expected,
+                "{role:?} {action:?} {resource:?}"
+            );
         }
     }
 

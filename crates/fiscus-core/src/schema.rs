@@ -89,7 +89,9 @@ impl EntitySpec {
 
     /// Columns that exist in the table (everything but write-only inputs).
     pub fn stored_fields(&self) -> impl Iterator<Item = &'static FieldSpec> {
-        self.fields.iter().filter(|field| field.kind != FieldKind::Secret)
+        self.fields
+            .iter()
+            .filter(|field| field.kind != FieldKind::Secret)
     }
 
     pub fn list_fields(&self) -> impl Iterator<Item = &'static FieldSpec> {
@@ -157,7 +159,10 @@ impl FieldSpec {
 
 use FieldKind::*;
 
-const ENABLED: FieldSpec = field("is_enabled", "状态", Bool).derived().listed().filtered();
+const ENABLED: FieldSpec = field("is_enabled", "状态", Bool)
+    .derived()
+    .listed()
+    .filtered();
 const UPDATED_AT: FieldSpec = field("updated_at", "修改时间", Timestamp).derived();
 const UPDATED_BY: FieldSpec = field("updated_by", "修改人", Text).derived();
 
@@ -170,10 +175,24 @@ pub static REGION: EntitySpec = EntitySpec {
     resource: Resource::Region,
     default_sort: "mof_div_code",
     fields: &[
-        field("mof_div_code", "区划代码", Region).required().create_only().listed().searched(),
-        field("mof_div_name", "区划名称", Text).required().max(60).listed().searched(),
-        field("parent_mof_div_code", "上级区划", Region).create_only().listed().filtered(),
-        field("level_num", "层级", Int).derived().listed().filtered(),
+        field("mof_div_code", "区划代码", Region)
+            .required()
+            .create_only()
+            .listed()
+            .searched(),
+        field("mof_div_name", "区划名称", Text)
+            .required()
+            .max(60)
+            .listed()
+            .searched(),
+        field("parent_mof_div_code", "上级区划", Region)
+            .create_only()
+            .listed()
+            .filtered(),
+        field("level_num", "层级", Int)
+            .derived()
+            .listed()
+            .filtered(),
         field("remark", "备注", Text).max(200),
         ENABLED,
         UPDATED_AT,
@@ -190,14 +209,35 @@ pub static AGENCY: EntitySpec = EntitySpec {
     resource: Resource::Agency,
     default_sort: "agency_code",
     fields: &[
-        field("agency_code", "单位代码", Agency).required().create_only().listed().searched(),
-        field("agency_name", "单位名称", Text).required().listed().searched(),
+        field("agency_code", "单位代码", Agency)
+            .required()
+            .create_only()
+            .listed()
+            .searched(),
+        field("agency_name", "单位名称", Text)
+            .required()
+            .listed()
+            .searched(),
         field("agency_abbreviation", "单位简称", Text).max(30),
-        field("mof_div_code", "财政区划", Region).required().create_only().listed().filtered(),
-        field("parent_agency_code", "主管部门（上级单位）", Agency).listed().filtered(),
-        field("agency_type", "单位类型", Code("agency_type")).required().listed().filtered(),
-        field("fund_guar", "经费供给方式", Code("fund_guar")).required().listed().filtered(),
-        field("unifsoc_cred_code", "统一社会信用代码", Text).max(18).searched(),
+        field("mof_div_code", "财政区划", Region)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("parent_agency_code", "主管部门（上级单位）", Agency)
+            .listed()
+            .filtered(),
+        field("agency_type", "单位类型", Code("agency_type"))
+            .required()
+            .listed()
+            .filtered(),
+        field("fund_guar", "经费供给方式", Code("fund_guar"))
+            .required()
+            .listed()
+            .filtered(),
+        field("unifsoc_cred_code", "统一社会信用代码", Text)
+            .max(18)
+            .searched(),
         field("agency_leader_per_name", "单位负责人", Text).max(30),
         field("agency_add", "单位地址", Text).max(200),
         field("zip", "邮政编码", Text).max(6),
@@ -221,12 +261,31 @@ pub static AGENCY_ACCOUNT: EntitySpec = EntitySpec {
     default_sort: "agency_code",
     fields: &[
         field("account_id", "账户标识", Text).derived(),
-        field("agency_code", "单位代码", Agency).required().create_only().listed().filtered(),
-        field("mof_div_code", "财政区划", Region).derived().filtered(),
-        field("acc_type_code", "账户类型", Code("acc_type")).required().listed().filtered(),
-        field("account_no", "账号", Text).required().max(32).listed().searched(),
-        field("account_name", "户名", Text).required().listed().searched(),
-        field("bank_name", "开户银行", Text).required().listed().searched(),
+        field("agency_code", "单位代码", Agency)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("mof_div_code", "财政区划", Region)
+            .derived()
+            .filtered(),
+        field("acc_type_code", "账户类型", Code("acc_type"))
+            .required()
+            .listed()
+            .filtered(),
+        field("account_no", "账号", Text)
+            .required()
+            .max(32)
+            .listed()
+            .searched(),
+        field("account_name", "户名", Text)
+            .required()
+            .listed()
+            .searched(),
+        field("bank_name", "开户银行", Text)
+            .required()
+            .listed()
+            .searched(),
         field("bank_code", "银行行号", Text).max(12),
         ENABLED,
         UPDATED_AT,
@@ -244,16 +303,34 @@ pub static PERSON: EntitySpec = EntitySpec {
     default_sort: "agency_code",
     fields: &[
         field("per_id", "人员标识", Text).derived(),
-        field("agency_code", "所在单位", Agency).required().listed().filtered(),
-        field("mof_div_code", "财政区划", Region).derived().filtered(),
-        field("per_name", "姓名", Text).required().max(50).listed().searched(),
+        field("agency_code", "所在单位", Agency)
+            .required()
+            .listed()
+            .filtered(),
+        field("mof_div_code", "财政区划", Region)
+            .derived()
+            .filtered(),
+        field("per_name", "姓名", Text)
+            .required()
+            .max(50)
+            .listed()
+            .searched(),
         field("iden_type_code", "证件类型", Code("iden_type")).required(),
         field("iden_no", "证件号码", Secret).required().max(30),
         field("iden_no_masked", "证件号码", Text).derived().listed(),
-        field("sex_code", "性别", Code("sex")).required().listed().filtered(),
+        field("sex_code", "性别", Code("sex"))
+            .required()
+            .listed()
+            .filtered(),
         field("nat_code", "民族", Code("nat")),
-        field("per_ide_code", "人员身份", Code("per_ide")).required().listed().filtered(),
-        field("per_sta_code", "人员状态", Code("per_sta")).required().listed().filtered(),
+        field("per_ide_code", "人员身份", Code("per_ide"))
+            .required()
+            .listed()
+            .filtered(),
+        field("per_sta_code", "人员状态", Code("per_sta"))
+            .required()
+            .listed()
+            .filtered(),
         field("pos_code", "职务", Code("pos_code")),
         field("gr_code", "职级", Code("gr_code")),
         field("is_auth", "是否在编", Bool).listed().filtered(),
@@ -285,13 +362,37 @@ pub static CODE_ITEM: EntitySpec = EntitySpec {
     default_sort: "code",
     fields: &[
         field("item_id", "编码标识", Text).derived(),
-        field("element_code", "要素", Text).required().create_only().max(30).listed().filtered(),
-        field("fiscal_year", "年度", Year).required().create_only().listed().filtered(),
-        field("code", "编码", Text).required().create_only().max(21).listed().searched(),
+        field("element_code", "要素", Text)
+            .required()
+            .create_only()
+            .max(30)
+            .listed()
+            .filtered(),
+        field("fiscal_year", "年度", Year)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("code", "编码", Text)
+            .required()
+            .create_only()
+            .max(21)
+            .listed()
+            .searched(),
         field("name", "名称", Text).required().listed().searched(),
-        field("parent_code", "上级编码", Text).create_only().max(21).listed().filtered(),
-        field("level_num", "级次", Int).derived().listed().filtered(),
-        field("is_local", "地方扩展", Bool).derived().listed().filtered(),
+        field("parent_code", "上级编码", Text)
+            .create_only()
+            .max(21)
+            .listed()
+            .filtered(),
+        field("level_num", "级次", Int)
+            .derived()
+            .listed()
+            .filtered(),
+        field("is_local", "地方扩展", Bool)
+            .derived()
+            .listed()
+            .filtered(),
         ENABLED,
         UPDATED_AT,
         UPDATED_BY,
@@ -308,11 +409,32 @@ pub static CODE_MAPPING: EntitySpec = EntitySpec {
     default_sort: "from_code",
     fields: &[
         field("mapping_id", "对照标识", Text).derived(),
-        field("element_code", "要素", Text).required().create_only().max(30).listed().filtered(),
-        field("from_year", "原年度", Year).required().create_only().listed().filtered(),
-        field("from_code", "原编码", Text).required().max(21).listed().searched(),
-        field("to_year", "新年度", Year).required().create_only().listed().filtered(),
-        field("to_code", "新编码", Text).required().max(21).listed().searched(),
+        field("element_code", "要素", Text)
+            .required()
+            .create_only()
+            .max(30)
+            .listed()
+            .filtered(),
+        field("from_year", "原年度", Year)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("from_code", "原编码", Text)
+            .required()
+            .max(21)
+            .listed()
+            .searched(),
+        field("to_year", "新年度", Year)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("to_code", "新编码", Text)
+            .required()
+            .max(21)
+            .listed()
+            .searched(),
         field("remark", "说明", Text).max(200).listed(),
         ENABLED,
         UPDATED_AT,
@@ -330,15 +452,43 @@ pub static STANDARD: EntitySpec = EntitySpec {
     default_sort: "std_code",
     fields: &[
         field("std_id", "标准标识", Text).derived(),
-        field("mof_div_code", "财政区划", Region).required().create_only().listed().filtered(),
-        field("fiscal_year", "年度", Year).required().create_only().listed().filtered(),
-        field("std_code", "标准编码", Text).required().create_only().max(20).listed().searched(),
-        field("std_name", "标准名称", Text).required().listed().searched(),
-        field("std_type_code", "标准类别", Code("std_type")).required().listed().filtered(),
-        field("dep_bgt_eco_code", "部门经济分类", Code("dep_bgt_eco")).required().listed().filtered(),
-        field("agency_type", "适用单位类型", Code("agency_type")).listed().filtered(),
-        field("per_ide_code", "适用人员身份", Code("per_ide")).listed().filtered(),
-        field("amount_fen", "标准金额（元/人·年）", Money).required().listed(),
+        field("mof_div_code", "财政区划", Region)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("fiscal_year", "年度", Year)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("std_code", "标准编码", Text)
+            .required()
+            .create_only()
+            .max(20)
+            .listed()
+            .searched(),
+        field("std_name", "标准名称", Text)
+            .required()
+            .listed()
+            .searched(),
+        field("std_type_code", "标准类别", Code("std_type"))
+            .required()
+            .listed()
+            .filtered(),
+        field("dep_bgt_eco_code", "部门经济分类", Code("dep_bgt_eco"))
+            .required()
+            .listed()
+            .filtered(),
+        field("agency_type", "适用单位类型", Code("agency_type"))
+            .listed()
+            .filtered(),
+        field("per_ide_code", "适用人员身份", Code("per_ide"))
+            .listed()
+            .filtered(),
+        field("amount_fen", "标准金额（元/人·年）", Money)
+            .required()
+            .listed(),
         field("remark", "说明", Text).max(200),
         ENABLED,
         UPDATED_AT,
@@ -355,23 +505,53 @@ pub static USER: EntitySpec = EntitySpec {
     resource: Resource::User,
     default_sort: "user_name",
     fields: &[
-        field("user_name", "用户名", Text).required().create_only().max(32).listed().searched(),
-        field("display_name", "姓名", Text).required().max(50).listed().searched(),
-        field("mof_div_code", "所属区划", Region).required().create_only().listed().filtered(),
-        field("agency_code", "所属单位", Agency).create_only().listed().filtered(),
-        field("roles", "角色", Roles).required().max(200).listed().filtered(),
+        field("user_name", "用户名", Text)
+            .required()
+            .create_only()
+            .max(32)
+            .listed()
+            .searched(),
+        field("display_name", "姓名", Text)
+            .required()
+            .max(50)
+            .listed()
+            .searched(),
+        field("mof_div_code", "所属区划", Region)
+            .required()
+            .create_only()
+            .listed()
+            .filtered(),
+        field("agency_code", "所属单位", Agency)
+            .create_only()
+            .listed()
+            .filtered(),
+        field("roles", "角色", Roles)
+            .required()
+            .max(200)
+            .listed()
+            .filtered(),
         field("phone", "联系电话", Text).max(20),
         field("password", "初始密码", Secret).required().max(128),
         field("must_change_password", "须修改密码", Bool).derived(),
-        field("last_login_at", "最近登录", Timestamp).derived().listed(),
+        field("last_login_at", "最近登录", Timestamp)
+            .derived()
+            .listed(),
         ENABLED,
         UPDATED_AT,
         UPDATED_BY,
     ],
 };
 
-pub static ALL: [&EntitySpec; 8] =
-    [&REGION, &AGENCY, &AGENCY_ACCOUNT, &PERSON, &CODE_ITEM, &CODE_MAPPING, &STANDARD, &USER];
+pub static ALL: [&EntitySpec; 8] = [
+    &REGION,
+    &AGENCY,
+    &AGENCY_ACCOUNT,
+    &PERSON,
+    &CODE_ITEM,
+    &CODE_MAPPING,
+    &STANDARD,
+    &USER,
+];
 
 #[cfg(test)]
 mod tests {
@@ -381,13 +561,28 @@ mod tests {
     fn specs_are_consistent() {
         for spec in ALL {
             assert!(spec.field(spec.key).is_some(), "{}: key", spec.name);
-            assert!(spec.field(spec.default_sort).is_some_and(|field| field.sort), "{}: default sort", spec.name);
+            assert!(
+                spec.field(spec.default_sort)
+                    .is_some_and(|field| field.sort),
+                "{}: default sort",
+                spec.name
+            );
             let mut names: Vec<_> = spec.fields.iter().map(|field| field.name).collect();
             names.sort_unstable();
             names.dedup();
-            assert_eq!(names.len(), spec.fields.len(), "{}: duplicate field", spec.name);
+            assert_eq!(
+                names.len(),
+                spec.fields.len(),
+                "{}: duplicate field",
+                spec.name
+            );
             for field in spec.fields {
-                assert!(!(field.kind == FieldKind::Secret && field.list), "{}.{} secret listed", spec.name, field.name);
+                assert!(
+                    !(field.kind == FieldKind::Secret && field.list),
+                    "{}.{} secret listed",
+                    spec.name,
+                    field.name
+                );
             }
         }
     }

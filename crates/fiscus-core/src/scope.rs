@@ -12,7 +12,10 @@ pub enum OrgNode {
     /// A region's finance bureau.
     FinanceBureau { mof_div_code: MofDivCode },
     /// A budget unit inside a region.
-    Agency { mof_div_code: MofDivCode, agency_code: AgencyCode },
+    Agency {
+        mof_div_code: MofDivCode,
+        agency_code: AgencyCode,
+    },
 }
 
 /// An authenticated user (or API token acting as that user).
@@ -35,20 +38,35 @@ pub enum DataScope {
     /// A finance bureau sees its region and every region below it.
     RegionSubtree { region_path: String },
     /// A competent-department reviewer sees its unit and the units under it.
-    AgencySubtree { mof_div_code: MofDivCode, agency_path: String },
+    AgencySubtree {
+        mof_div_code: MofDivCode,
+        agency_path: String,
+    },
     /// A unit user sees its own unit only.
-    Agency { mof_div_code: MofDivCode, agency_code: AgencyCode },
+    Agency {
+        mof_div_code: MofDivCode,
+        agency_code: AgencyCode,
+    },
 }
 
 impl Principal {
     pub fn scope(&self) -> DataScope {
         match &self.org {
-            OrgNode::FinanceBureau { .. } => DataScope::RegionSubtree { region_path: self.region_path.clone() },
-            OrgNode::Agency { mof_div_code, agency_code } => match (&self.agency_path, self.roles.contains(Role::DeptReviewer)) {
-                (Some(agency_path), true) => {
-                    DataScope::AgencySubtree { mof_div_code: mof_div_code.clone(), agency_path: agency_path.clone() }
-                }
-                _ => DataScope::Agency { mof_div_code: mof_div_code.clone(), agency_code: agency_code.clone() },
+            OrgNode::FinanceBureau { .. } => DataScope::RegionSubtree {
+                region_path: self.region_path.clone(),
+            },
+            OrgNode::Agency {
+                mof_div_code,
+                agency_code,
+            } => match (&self.agency_path, self.roles.contains(Role::DeptReviewer)) {
+                (Some(agency_path), true) => DataScope::AgencySubtree {
+                    mof_div_code: mof_div_code.clone(),
+                    agency_path: agency_path.clone(),
+                },
+                _ => DataScope::Agency {
+                    mof_div_code: mof_div_code.clone(),
+                    agency_code: agency_code.clone(),
+                },
             },
         }
     }
@@ -59,7 +77,9 @@ impl Principal {
 
     pub fn mof_div_code(&self) -> &MofDivCode {
         match &self.org {
-            OrgNode::FinanceBureau { mof_div_code } | OrgNode::Agency { mof_div_code, .. } => mof_div_code,
+            OrgNode::FinanceBureau { mof_div_code } | OrgNode::Agency { mof_div_code, .. } => {
+                mof_div_code
+            }
         }
     }
 
@@ -72,7 +92,8 @@ impl Principal {
 
     /// The top of the tree: the corps finance bureau. Only it maintains national code tables.
     pub fn is_root_bureau(&self) -> bool {
-        matches!(self.org, OrgNode::FinanceBureau { .. }) && self.region_path.matches('/').count() == 2
+        matches!(self.org, OrgNode::FinanceBureau { .. })
+            && self.region_path.matches('/').count() == 2
     }
 }
 
@@ -89,8 +110,12 @@ impl DataScope {
     pub fn contains_agency(&self, region_path: &str, agency_code: &str, agency_path: &str) -> bool {
         match self {
             DataScope::RegionSubtree { region_path: own } => region_path.starts_with(own.as_str()),
-            DataScope::AgencySubtree { agency_path: own, .. } => agency_path.starts_with(own.as_str()),
-            DataScope::Agency { agency_code: own, .. } => own.as_str() == agency_code,
+            DataScope::AgencySubtree {
+                agency_path: own, ..
+            } => agency_path.starts_with(own.as_str()),
+            DataScope::Agency {
+                agency_code: own, ..
+            } => own.as_str() == agency_code,
         }
     }
 }
@@ -106,7 +131,9 @@ mod tests {
 
     #[test]
     fn subtree_containment() {
-        let division = DataScope::RegionSubtree { region_path: child_path(Some("/660000000/"), "660100000") };
+        let division = DataScope::RegionSubtree {
+            region_path: child_path(Some("/660000000/"), "660100000"),
+        };
         assert!(division.contains_region_path("/660000000/660100000/660101000/"));
         assert!(!division.contains_region_path("/660000000/660200000/"));
         assert!(!division.contains_region_path("/660000000/"));

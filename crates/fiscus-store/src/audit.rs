@@ -12,7 +12,9 @@ use crate::{Db, StoreError, Tx, bound_query, on_db, on_tx};
 
 /// Now, as stored: UTC RFC 3339 with seconds.
 pub fn now() -> String {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     now.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -37,7 +39,9 @@ impl AuditEntry {
         AuditEntry {
             user_name: principal.map_or_else(|| "system".to_owned(), |p| p.user_name.to_string()),
             mof_div_code: principal.map(|p| p.mof_div_code().to_string()),
-            agency_code: principal.and_then(|p| p.agency_code()).map(ToString::to_string),
+            agency_code: principal
+                .and_then(|p| p.agency_code())
+                .map(ToString::to_string),
             action,
             ..AuditEntry::default()
         }
@@ -45,7 +49,9 @@ impl AuditEntry {
 }
 
 pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
-    let mut sql = Sql::new("INSERT INTO audit_log (at, user_name, mof_div_code, agency_code, action, entity, entity_key, changes, ip, request_id) VALUES (");
+    let mut sql = Sql::new(
+        "INSERT INTO audit_log (at, user_name, mof_div_code, agency_code, action, entity, entity_key, changes, ip, request_id) VALUES (",
+    );
     let binds = [
         Bind::text(now()),
         Bind::text(entry.user_name.clone()),
@@ -100,16 +106,24 @@ pub struct AuditQuery {
 pub async fn list(db: &Db, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64), StoreError> {
     let mut filter = Sql::new(" WHERE 1 = 1");
     if let Some(entity) = &query.entity {
-        filter.push(" AND entity = ").bind(Bind::text(entity.clone()));
+        filter
+            .push(" AND entity = ")
+            .bind(Bind::text(entity.clone()));
     }
     if let Some(key) = &query.entity_key {
-        filter.push(" AND entity_key = ").bind(Bind::text(key.clone()));
+        filter
+            .push(" AND entity_key = ")
+            .bind(Bind::text(key.clone()));
     }
     if let Some(user_name) = &query.user_name {
-        filter.push(" AND user_name = ").bind(Bind::text(user_name.clone()));
+        filter
+            .push(" AND user_name = ")
+            .bind(Bind::text(user_name.clone()));
     }
     if let Some(action) = &query.action {
-        filter.push(" AND action = ").bind(Bind::text(action.clone()));
+        filter
+            .push(" AND action = ")
+            .bind(Bind::text(action.clone()));
     }
     if let Some(path) = &query.actor_region_path {
         filter
@@ -120,12 +134,18 @@ pub async fn list(db: &Db, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64), S
     let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");
     count.text.push_str(&filter.text);
     count.binds = filter.binds.clone();
-    let mut select = Sql::new("SELECT audit_id, at, user_name, mof_div_code, agency_code, action, entity, entity_key, changes, ip, request_id FROM audit_log");
+    let mut select = Sql::new(
+        "SELECT audit_id, at, user_name, mof_div_code, agency_code, action, entity, entity_key, changes, ip, request_id FROM audit_log",
+    );
     select.text.push_str(&filter.text);
     select.binds = filter.binds.clone();
     let page_size = query.page_size.max(1);
-    select.push(" ORDER BY audit_id DESC LIMIT ").bind(Bind::Int(Some(i64::from(page_size))));
-    select.push(" OFFSET ").bind(Bind::Int(Some(i64::from(query.page.max(1) - 1) * i64::from(page_size))));
+    select
+        .push(" ORDER BY audit_id DESC LIMIT ")
+        .bind(Bind::Int(Some(i64::from(page_size))));
+    select.push(" OFFSET ").bind(Bind::Int(Some(
+        i64::from(query.page.max(1) - 1) * i64::from(page_size),
+    )));
     let result = on_db!(db, pool => {
         let total: i64 = bound_query!(&count).fetch_one(pool).await?.try_get(0)?;
         let rows = bound_query!(&select).fetch_all(pool).await?;

@@ -116,7 +116,9 @@ impl Db {
             return Ok(Db::Postgres(pool));
         }
         if !url.starts_with("sqlite:") {
-            return Err(StoreError::Corrupt(format!("unsupported database URL: {url}")));
+            return Err(StoreError::Corrupt(format!(
+                "unsupported database URL: {url}"
+            )));
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)

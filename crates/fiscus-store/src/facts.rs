@@ -16,7 +16,9 @@ pub struct RegionFacts {
 }
 
 pub async fn region(tx: &mut Tx, mof_div_code: &str) -> Result<Option<RegionFacts>, StoreError> {
-    let mut sql = Sql::new("SELECT mof_div_code, mof_div_name, level_num, region_path, is_enabled FROM region WHERE mof_div_code = ");
+    let mut sql = Sql::new(
+        "SELECT mof_div_code, mof_div_name, level_num, region_path, is_enabled FROM region WHERE mof_div_code = ",
+    );
     sql.bind(Bind::text(mof_div_code));
     let facts = on_tx!(tx, conn => {
         match bound_query!(&sql).fetch_optional(&mut *conn).await? {
@@ -73,7 +75,9 @@ pub struct ElementFacts {
 }
 
 pub async fn element(tx: &mut Tx, element_code: &str) -> Result<Option<ElementFacts>, StoreError> {
-    let mut sql = Sql::new("SELECT element_code, element_name, segments FROM code_element WHERE element_code = ");
+    let mut sql = Sql::new(
+        "SELECT element_code, element_name, segments FROM code_element WHERE element_code = ",
+    );
     sql.bind(Bind::text(element_code));
     let facts = on_tx!(tx, conn => {
         match bound_query!(&sql).fetch_optional(&mut *conn).await? {
@@ -91,9 +95,17 @@ pub struct CodeFacts {
     pub is_enabled: bool,
 }
 
-pub async fn code(tx: &mut Tx, element_code: &str, fiscal_year: i64, code: &str) -> Result<Option<CodeFacts>, StoreError> {
-    let mut sql = Sql::new("SELECT level_num, is_local, is_enabled FROM code_item WHERE element_code = ");
-    sql.bind(Bind::text(element_code)).push(" AND fiscal_year = ").bind(Bind::Int(Some(fiscal_year)));
+pub async fn code(
+    tx: &mut Tx,
+    element_code: &str,
+    fiscal_year: i64,
+    code: &str,
+) -> Result<Option<CodeFacts>, StoreError> {
+    let mut sql =
+        Sql::new("SELECT level_num, is_local, is_enabled FROM code_item WHERE element_code = ");
+    sql.bind(Bind::text(element_code))
+        .push(" AND fiscal_year = ")
+        .bind(Bind::Int(Some(fiscal_year)));
     sql.push(" AND code = ").bind(Bind::text(code));
     let facts = on_tx!(tx, conn => {
         match bound_query!(&sql).fetch_optional(&mut *conn).await? {
@@ -109,15 +121,28 @@ pub async fn code(tx: &mut Tx, element_code: &str, fiscal_year: i64, code: &str)
 pub async fn current_year(tx: &mut Tx, element_code: &str) -> Result<Option<i64>, StoreError> {
     let mut sql = Sql::new("SELECT MAX(fiscal_year) FROM code_item WHERE element_code = ");
     sql.bind(Bind::text(element_code));
-    let year: Option<i64> = on_tx!(tx, conn => bound_query!(&sql).fetch_one(&mut *conn).await?.try_get(0)?);
+    let year: Option<i64> =
+        on_tx!(tx, conn => bound_query!(&sql).fetch_one(&mut *conn).await?.try_get(0)?);
     Ok(year)
 }
 
 /// Moves an agency subtree: every path under `old_path` is re-rooted at `new_path`.
-pub async fn reroot_agency_paths(tx: &mut Tx, old_path: &str, new_path: &str) -> Result<u64, StoreError> {
+pub async fn reroot_agency_paths(
+    tx: &mut Tx,
+    old_path: &str,
+    new_path: &str,
+) -> Result<u64, StoreError> {
     let mut sql = Sql::new("UPDATE agency SET agency_path = ");
-    sql.bind(Bind::text(new_path)).push(" || SUBSTR(agency_path, CAST(").bind(Bind::Int(Some(old_path.chars().count() as i64 + 1)));
-    sql.push(" AS INTEGER)) WHERE agency_path LIKE ").bind(Bind::text(format!("{}%", crate::sql::like_escape(old_path)))).push(" ESCAPE '\\'");
-    let affected = on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
+    sql.bind(Bind::text(new_path))
+        .push(" || SUBSTR(agency_path, CAST(")
+        .bind(Bind::Int(Some(old_path.chars().count() as i64 + 1)));
+    sql.push(" AS INTEGER)) WHERE agency_path LIKE ")
+        .bind(Bind::text(format!(
+            "{}%",
+            crate::sql::like_escape(old_path)
+        )))
+        .push(" ESCAPE '\\'");
+    let affected =
+        on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
     Ok(affected)
 }

@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod records;
 pub mod sql;
 pub mod testing;
+pub mod tree;
 
 pub use db::{Backend, Db, StoreError, Tx};
 pub use sql::Bind;

@@ -25,20 +25,30 @@ pub struct Page {
 
 /// Appends ` AND <scope predicate>` for `spec` as seen by `viewer`.
 pub fn push_scope(sql: &mut Sql, spec: &EntitySpec, viewer: Viewer<'_>) {
-    let Viewer::User(principal) = viewer else { return };
+    let Viewer::User(principal) = viewer else {
+        return;
+    };
     let scope = principal.scope();
     match (spec.scoping, &scope) {
         (Scoping::Global, _) => {}
         (Scoping::RegionTree, DataScope::RegionSubtree { region_path }) => {
-            sql.push(" AND region_path LIKE ").bind(Bind::text(format!("{}%", like_escape(region_path)))).push(" ESCAPE '\\'");
+            sql.push(" AND region_path LIKE ")
+                .bind(Bind::text(format!("{}%", like_escape(region_path))))
+                .push(" ESCAPE '\\'");
         }
-        (Scoping::RegionTree, DataScope::AgencySubtree { mof_div_code, .. } | DataScope::Agency { mof_div_code, .. }) => {
-            sql.push(" AND mof_div_code = ").bind(Bind::text(mof_div_code.as_str()));
+        (
+            Scoping::RegionTree,
+            DataScope::AgencySubtree { mof_div_code, .. } | DataScope::Agency { mof_div_code, .. },
+        ) => {
+            sql.push(" AND mof_div_code = ")
+                .bind(Bind::text(mof_div_code.as_str()));
         }
         (Scoping::Org, DataScope::RegionSubtree { region_path }) => {
-            sql.push(" AND mof_div_code IN (SELECT mof_div_code FROM region WHERE region_path LIKE ")
-                .bind(Bind::text(format!("{}%", like_escape(region_path))))
-                .push(" ESCAPE '\\')");
+            sql.push(
+                " AND mof_div_code IN (SELECT mof_div_code FROM region WHERE region_path LIKE ",
+            )
+            .bind(Bind::text(format!("{}%", like_escape(region_path))))
+            .push(" ESCAPE '\\')");
         }
         (Scoping::Org, DataScope::AgencySubtree { agency_path, .. }) => {
             sql.push(" AND agency_code IN (SELECT agency_code FROM agency WHERE agency_path LIKE ")
@@ -46,13 +56,18 @@ pub fn push_scope(sql: &mut Sql, spec: &EntitySpec, viewer: Viewer<'_>) {
                 .push(" ESCAPE '\\')");
         }
         (Scoping::Org, DataScope::Agency { agency_code, .. }) => {
-            sql.push(" AND agency_code = ").bind(Bind::text(agency_code.as_str()));
+            sql.push(" AND agency_code = ")
+                .bind(Bind::text(agency_code.as_str()));
         }
         (Scoping::RegionAndAncestors, scope) => {
             // Standards set above apply below; a bureau also sees those of its subtree.
-            sql.push(" AND (").bind(Bind::text(principal.region_path.clone())).push(" LIKE region_path || '%'");
+            sql.push(" AND (")
+                .bind(Bind::text(principal.region_path.clone()))
+                .push(" LIKE region_path || '%'");
             if let DataScope::RegionSubtree { region_path } = scope {
-                sql.push(" OR region_path LIKE ").bind(Bind::text(format!("{}%", like_escape(region_path)))).push(" ESCAPE '\\'");
+                sql.push(" OR region_path LIKE ")
+                    .bind(Bind::text(format!("{}%", like_escape(region_path))))
+                    .push(" ESCAPE '\\'");
             }
             sql.push(")");
         }
@@ -67,12 +82,18 @@ fn push_filters(sql: &mut Sql, spec: &EntitySpec, query: &ListQuery) -> Result<(
             if index > 0 {
                 sql.push(" OR ");
             }
-            sql.push("LOWER(").push(field.name).push(") LIKE ").bind(Bind::text(pattern.clone())).push(" ESCAPE '\\'");
+            sql.push("LOWER(")
+                .push(field.name)
+                .push(") LIKE ")
+                .bind(Bind::text(pattern.clone()))
+                .push(" ESCAPE '\\'");
         }
         sql.push(")");
     }
     for (name, value) in &query.filters {
-        let Some(field) = spec.field(name) else { continue };
+        let Some(field) = spec.field(name) else {
+            continue;
+        };
         let jurisdiction = *name == "mof_div_code" && value.len() == 9 && value.ends_with("998");
         if jurisdiction {
             sql.push(" AND mof_div_code IN (SELECT mof_div_code FROM region WHERE region_path LIKE (SELECT region_path FROM region WHERE mof_div_code = ")
@@ -83,15 +104,23 @@ fn push_filters(sql: &mut Sql, spec: &EntitySpec, query: &ListQuery) -> Result<(
         sql.push(" AND ").push(field.name);
         match field.kind {
             FieldKind::Bool => {
-                let flag = parse_bool(value).ok_or(Rejection::FieldInvalid { field: field.label, expected: "是或否" })?;
+                let flag = parse_bool(value).ok_or(Rejection::FieldInvalid {
+                    field: field.label,
+                    expected: "是或否",
+                })?;
                 sql.push(" = ").bind(Bind::Bool(Some(flag)));
             }
             FieldKind::Int | FieldKind::Year | FieldKind::Money => {
-                let number = value.parse::<i64>().map_err(|_| Rejection::FieldInvalid { field: field.label, expected: "整数" })?;
+                let number = value.parse::<i64>().map_err(|_| Rejection::FieldInvalid {
+                    field: field.label,
+                    expected: "整数",
+                })?;
                 sql.push(" = ").bind(Bind::Int(Some(number)));
             }
             FieldKind::Roles => {
-                sql.push(" LIKE ").bind(Bind::text(format!("%{}%", like_escape(value)))).push(" ESCAPE '\\'");
+                sql.push(" LIKE ")
+                    .bind(Bind::text(format!("%{}%", like_escape(value))))
+                    .push(" ESCAPE '\\'");
             }
             _ => {
                 sql.push(" = ").bind(Bind::text(value.clone()));
@@ -102,7 +131,11 @@ fn push_filters(sql: &mut Sql, spec: &EntitySpec, query: &ListQuery) -> Result<(
 }
 
 fn column_list(fields: &[&FieldSpec]) -> String {
-    fields.iter().map(|field| field.name).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|field| field.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Decodes the named columns of a row by their declared kinds.
@@ -117,7 +150,9 @@ where
     let mut record = Record::new();
     for (index, field) in fields.iter().enumerate() {
         let value = match field.kind {
-            FieldKind::Int | FieldKind::Money | FieldKind::Year => row.try_get::<Option<i64>, _>(index)?.map(Value::Int),
+            FieldKind::Int | FieldKind::Money | FieldKind::Year => {
+                row.try_get::<Option<i64>, _>(index)?.map(Value::Int)
+            }
             FieldKind::Bool => row.try_get::<Option<bool>, _>(index)?.map(Value::Bool),
             _ => row.try_get::<Option<String>, _>(index)?.map(Value::Text),
         };
@@ -127,7 +162,13 @@ where
 }
 
 /// One page of a list, with the total count of matching records.
-pub async fn list(db: &Db, spec: &'static EntitySpec, viewer: Viewer<'_>, query: &ListQuery, columns: Columns) -> Result<Page, StoreError> {
+pub async fn list(
+    db: &Db,
+    spec: &'static EntitySpec,
+    viewer: Viewer<'_>,
+    query: &ListQuery,
+    columns: Columns,
+) -> Result<Page, StoreError> {
     let fields = columns.fields(spec);
     let mut filter = Sql::new(" WHERE 1 = 1");
     push_scope(&mut filter, spec, viewer);
@@ -136,12 +177,21 @@ pub async fn list(db: &Db, spec: &'static EntitySpec, viewer: Viewer<'_>, query:
     count.text.push_str(&filter.text);
     count.binds.extend(filter.binds.iter().cloned());
     let direction = if query.descending { "DESC" } else { "ASC" };
-    let mut select = Sql::new(&format!("SELECT {} FROM {}", column_list(&fields), spec.table));
+    let mut select = Sql::new(&format!(
+        "SELECT {} FROM {}",
+        column_list(&fields),
+        spec.table
+    ));
     select.text.push_str(&filter.text);
     select.binds.extend(filter.binds.iter().cloned());
-    select.push(&format!(" ORDER BY {} {direction}, {} ASC LIMIT ", query.sort, spec.key));
+    select.push(&format!(
+        " ORDER BY {} {direction}, {} ASC LIMIT ",
+        query.sort, spec.key
+    ));
     select.bind(Bind::Int(Some(i64::from(query.page_size))));
-    select.push(" OFFSET ").bind(Bind::Int(Some(query.offset() as i64)));
+    select
+        .push(" OFFSET ")
+        .bind(Bind::Int(Some(query.offset() as i64)));
     let (total, rows) = on_db!(db, pool => {
         let total: i64 = bound_query!(&count).fetch_one(pool).await?.try_get(0)?;
         let rows = bound_query!(&select).fetch_all(pool).await?;
@@ -164,14 +214,27 @@ impl Columns {
     fn fields(self, spec: &'static EntitySpec) -> Vec<&'static FieldSpec> {
         match self {
             Columns::All => spec.stored_fields().collect(),
-            Columns::List => spec.stored_fields().filter(|field| field.list || field.name == spec.key).collect(),
+            Columns::List => spec
+                .stored_fields()
+                .filter(|field| field.list || field.name == spec.key)
+                .collect(),
         }
     }
 }
 
-fn select_one(spec: &'static EntitySpec, viewer: Viewer<'_>, key: &str, for_update: bool) -> (Sql, Vec<&'static FieldSpec>) {
+fn select_one(
+    spec: &'static EntitySpec,
+    viewer: Viewer<'_>,
+    key: &str,
+    for_update: bool,
+) -> (Sql, Vec<&'static FieldSpec>) {
     let fields = Columns::All.fields(spec);
-    let mut sql = Sql::new(&format!("SELECT {} FROM {} WHERE {} = ", column_list(&fields), spec.table, spec.key));
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE {} = ",
+        column_list(&fields),
+        spec.table,
+        spec.key
+    ));
     sql.bind(Bind::text(key));
     push_scope(&mut sql, spec, viewer);
     // FOR UPDATE is PostgreSQL only; SQLite's single writer already serializes.
@@ -182,7 +245,12 @@ fn select_one(spec: &'static EntitySpec, viewer: Viewer<'_>, key: &str, for_upda
 }
 
 /// One record by key, if it exists and is inside the viewer's scope.
-pub async fn get(db: &Db, spec: &'static EntitySpec, viewer: Viewer<'_>, key: &str) -> Result<Option<Record>, StoreError> {
+pub async fn get(
+    db: &Db,
+    spec: &'static EntitySpec,
+    viewer: Viewer<'_>,
+    key: &str,
+) -> Result<Option<Record>, StoreError> {
     let (sql, fields) = select_one(spec, viewer, key, false);
     let row = on_db!(db, pool => {
         match bound_query!(&sql).fetch_optional(pool).await? {
@@ -194,7 +262,12 @@ pub async fn get(db: &Db, spec: &'static EntitySpec, viewer: Viewer<'_>, key: &s
 }
 
 /// One record by key inside a write transaction, locked against concurrent edits.
-pub async fn get_for_update(tx: &mut Tx, spec: &'static EntitySpec, viewer: Viewer<'_>, key: &str) -> Result<Option<Record>, StoreError> {
+pub async fn get_for_update(
+    tx: &mut Tx,
+    spec: &'static EntitySpec,
+    viewer: Viewer<'_>,
+    key: &str,
+) -> Result<Option<Record>, StoreError> {
     let (mut sql, fields) = select_one(spec, viewer, key, true);
     if let Tx::Postgres(_) = tx {
         sql.text = sql.text.replace(" /*for-update*/", " FOR UPDATE");
@@ -209,7 +282,12 @@ pub async fn get_for_update(tx: &mut Tx, spec: &'static EntitySpec, viewer: View
 }
 
 /// Inserts a record: its parsed fields plus system columns (paths, timestamps, ciphertexts).
-pub async fn insert(tx: &mut Tx, spec: &'static EntitySpec, record: &Record, system: &[(&'static str, Bind)]) -> Result<(), StoreError> {
+pub async fn insert(
+    tx: &mut Tx,
+    spec: &'static EntitySpec,
+    record: &Record,
+    system: &[(&'static str, Bind)],
+) -> Result<(), StoreError> {
     let mut columns: Vec<&str> = Vec::new();
     let mut sql = Sql::default();
     let mut values = String::new();
@@ -223,7 +301,11 @@ pub async fn insert(tx: &mut Tx, spec: &'static EntitySpec, record: &Record, sys
         columns.push(name);
         push_value(&mut sql, &mut values, bind.clone());
     }
-    sql.text = format!("INSERT INTO {} ({}) VALUES ({values})", spec.table, columns.join(", "));
+    sql.text = format!(
+        "INSERT INTO {} ({}) VALUES ({values})",
+        spec.table,
+        columns.join(", ")
+    );
     on_tx!(tx, conn => { bound_query!(&sql).execute(&mut *conn).await?; });
     Ok(())
 }
@@ -239,7 +321,12 @@ fn push_value(sql: &mut Sql, values: &mut String, bind: Bind) {
 
 /// Sets columns of one record by key. Column names come from the spec or the caller's
 /// constant list, never from input.
-pub async fn update(tx: &mut Tx, spec: &'static EntitySpec, key: &str, changes: &[(&'static str, Bind)]) -> Result<u64, StoreError> {
+pub async fn update(
+    tx: &mut Tx,
+    spec: &'static EntitySpec,
+    key: &str,
+    changes: &[(&'static str, Bind)],
+) -> Result<u64, StoreError> {
     if changes.is_empty() {
         return Ok(0);
     }
@@ -250,26 +337,41 @@ pub async fn update(tx: &mut Tx, spec: &'static EntitySpec, key: &str, changes: 
         }
         sql.push(name).push(" = ").bind(bind.clone());
     }
-    sql.push(&format!(" WHERE {} = ", spec.key)).bind(Bind::text(key));
-    let affected = on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
+    sql.push(&format!(" WHERE {} = ", spec.key))
+        .bind(Bind::text(key));
+    let affected =
+        on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
     Ok(affected)
 }
 
 /// Counts rows of `table` matching `column = value` (and enabled, when asked).
-pub async fn count_where(tx: &mut Tx, table: &'static str, column: &'static str, value: &str, enabled_only: bool) -> Result<i64, StoreError> {
+pub async fn count_where(
+    tx: &mut Tx,
+    table: &'static str,
+    column: &'static str,
+    value: &str,
+    enabled_only: bool,
+) -> Result<i64, StoreError> {
     let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = "));
     sql.bind(Bind::text(value));
     if enabled_only {
         sql.push(" AND is_enabled = ").bind(Bind::Bool(Some(true)));
     }
-    let count: i64 = on_tx!(tx, conn => bound_query!(&sql).fetch_one(&mut *conn).await?.try_get(0)?);
+    let count: i64 =
+        on_tx!(tx, conn => bound_query!(&sql).fetch_one(&mut *conn).await?.try_get(0)?);
     Ok(count)
 }
 
 /// Enabled zero-balance accounts of a unit (at most one is allowed).
-pub async fn zero_balance_accounts(tx: &mut Tx, agency_code: &str, acc_type_code: &str) -> Result<Vec<String>, StoreError> {
+pub async fn zero_balance_accounts(
+    tx: &mut Tx,
+    agency_code: &str,
+    acc_type_code: &str,
+) -> Result<Vec<String>, StoreError> {
     let mut sql = Sql::new("SELECT account_id FROM agency_account WHERE agency_code = ");
-    sql.bind(Bind::text(agency_code)).push(" AND acc_type_code = ").bind(Bind::text(acc_type_code));
+    sql.bind(Bind::text(agency_code))
+        .push(" AND acc_type_code = ")
+        .bind(Bind::text(acc_type_code));
     sql.push(" AND is_enabled = ").bind(Bind::Bool(Some(true)));
     let ids = on_tx!(tx, conn => {
         let rows = bound_query!(&sql).fetch_all(&mut *conn).await?;

@@ -33,7 +33,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_owned(), binds: Vec::new() }
+        Sql {
+            text: text.to_owned(),
+            binds: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Sql {

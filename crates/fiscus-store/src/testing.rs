@@ -34,16 +34,26 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 pub const TEST_DATABASE_PREFIX: &str = "fiscus_t_";
 
 fn unique_suffix() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
 }
 
 pub fn postgres_required() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") || std::env::var_os("FISCUS_REQUIRE_POSTGRES").is_some()
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+        || std::env::var_os("FISCUS_REQUIRE_POSTGRES").is_some()
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("FISCUS_TEST_PG_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".into())
+    std::env::var("FISCUS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh, migrated database, or `None` when PostgreSQL is unavailable and not required.
@@ -53,30 +63,46 @@ pub async fn fresh(backend: TestBackend) -> Result<Option<TestDb>, StoreError> {
             let path = std::env::temp_dir().join(format!("fiscus-test-{}.db", unique_suffix()));
             let url = format!("sqlite://{}", path.display());
             let db = Db::connect(&url).await?;
-            TestDb { db, url, sqlite_file: Some(path) }
+            TestDb {
+                db,
+                url,
+                sqlite_file: Some(path),
+            }
         }
         TestBackend::Postgres => {
-            if std::env::var("FISCUS_TEST_POSTGRES").as_deref() == Ok("skip") && !postgres_required() {
+            if std::env::var("FISCUS_TEST_POSTGRES").as_deref() == Ok("skip")
+                && !postgres_required()
+            {
                 return Ok(None);
             }
             let admin_url = postgres_admin_url();
             let admin = match Db::connect(&admin_url).await {
                 Ok(admin) => admin,
                 Err(error) if !postgres_required() => {
-                    eprintln!("PostgreSQL not reachable at {admin_url} ({error}): skipping the PostgreSQL half of this test");
+                    eprintln!(
+                        "PostgreSQL not reachable at {admin_url} ({error}): skipping the PostgreSQL half of this test"
+                    );
                     return Ok(None);
                 }
                 Err(error) => return Err(error),
             };
             let name = format!("{TEST_DATABASE_PREFIX}{}", unique_suffix());
             if let Db::Postgres(pool) = &admin {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await?;
             }
             admin.close().await;
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
             let url = format!("{base}/{name}");
             let db = Db::connect(&url).await?;
-            TestDb { db, url, sqlite_file: None }
+            TestDb {
+                db,
+                url,
+                sqlite_file: None,
+            }
         }
     };
     crate::migrate::run(&test_db.db).await?;

@@ -1,1 +1,65 @@
-fn main() {}
+//! Repository automation, in Rust and without dependencies: `cargo xtask test` (the one test
+//! command: tidy, SQLite and PostgreSQL halves, browser test, format check) and
+//! `cargo xtask tidy`.
+
+mod test;
+mod tidy;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test [ARGS…]   tidy checks, then `cargo test --workspace [ARGS…]` on SQLite and, when a
+                 server answers at 127.0.0.1:5432 (user root; or FISCUS_TEST_PG_URL), on
+                 PostgreSQL; the browser test when chromium and chromedriver are installed;
+                 then `cargo fmt --check`. Under CI nothing may be skipped.
+  tidy           only the tidy checks
+";
+
+/// The workspace root: this crate lives in `crates/xtask`.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .and_then(|crates| crates.parent())
+        .map_or(manifest_dir.clone(), PathBuf::from)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let ok = match args.first().map(String::as_str) {
+        Some("test") => test::run(&root, &args[1..]),
+        Some("tidy") => {
+            let problems = tidy::check(&root);
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            println!(
+                "tidy: {}",
+                if problems.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    format!("{} problems", problems.len())
+                }
+            );
+            problems.is_empty()
+        }
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            true
+        }
+        _ => {
+            eprint!("{USAGE}");
+            false
+        }
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

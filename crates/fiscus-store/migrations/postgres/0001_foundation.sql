@@ -196,7 +196,7 @@ CREATE TABLE session (
     created_at   TEXT NOT NULL,
     expires_at   TEXT NOT NULL
 );
-CREATE INDEX session_user ON session (user_name);
+CREATE INDEX session_by_user ON session (user_name);
 
 -- API tokens for machine clients, acting as (and scoped like) their user.
 CREATE TABLE api_token (

@@ -1,0 +1,180 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the same `EntitySpec` tables that
+//! drive the storage and the pages, so it cannot drift from what the server accepts.
+
+use fiscus_core::schema::{ALL, Edit, EntitySpec, FieldKind, FieldSpec};
+use serde_json::{Map, Value, json};
+
+fn field_schema(field: &FieldSpec) -> Value {
+    let mut schema = match field.kind {
+        FieldKind::Int | FieldKind::Year => json!({ "type": "integer" }),
+        FieldKind::Money => {
+            json!({ "type": "integer", "description": format!("{}（单位：分；写入时也可传 元 字符串）", field.label) })
+        }
+        FieldKind::Bool => json!({ "type": "boolean" }),
+        FieldKind::Code(element) => {
+            json!({ "type": "string", "description": format!("{}（要素 {element} 的编码）", field.label) })
+        }
+        _ => json!({ "type": "string", "maxLength": field.length_max }),
+    };
+    if let Some(object) = schema.as_object_mut() {
+        object
+            .entry("description")
+            .or_insert_with(|| json!(field.label));
+        if field.edit == Edit::Never {
+            object.insert("readOnly".into(), json!(true));
+        }
+        if field.kind == FieldKind::Secret {
+            object.insert("writeOnly".into(), json!(true));
+        }
+    }
+    schema
+}
+
+fn record_schema(spec: &EntitySpec, writable_on_update: bool) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for field in spec.fields {
+        let include = if writable_on_update {
+            field.edit == Edit::Always && field.kind != FieldKind::Secret
+        } else {
+            true
+        };
+        if include {
+            properties.insert(field.name.into(), field_schema(field));
+        }
+        if !writable_on_update && field.required && field.edit != Edit::Never {
+            required.push(field.name);
+        }
+    }
+    json!({ "type": "object", "properties": properties, "required": required, "description": spec.label })
+}
+
+fn list_parameters(spec: &EntitySpec) -> Value {
+    let mut parameters = vec![
+        json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "模糊查询" }),
+        json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": spec.fields.iter().filter(|f| f.sort).map(|f| f.name).collect::<Vec<_>>() } }),
+        json!({ "name": "dir", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
+        json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
+        json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": fiscus_core::query::PAGE_SIZE_MAX } }),
+    ];
+    for field in spec.fields.iter().filter(|f| f.filter) {
+        parameters.push(json!({ "name": field.name, "in": "query", "schema": { "type": "string" }, "description": format!("按{}筛选", field.label) }));
+    }
+    Value::Array(parameters)
+}
+
+fn error_responses() -> Value {
+    json!({
+        "400": { "$ref": "#/components/responses/Error" },
+        "401": { "$ref": "#/components/responses/Error" },
+        "403": { "$ref": "#/components/responses/Error" },
+        "404": { "$ref": "#/components/responses/Error" },
+        "409": { "$ref": "#/components/responses/Error" },
+        "422": { "$ref": "#/components/responses/Error" }
+    })
+}
+
+fn with_errors(mut responses: Value) -> Value {
+    if let (Some(target), Some(errors)) = (responses.as_object_mut(), error_responses().as_object())
+    {
+        for (status, response) in errors {
+            target.entry(status.clone()).or_insert(response.clone());
+        }
+    }
+    responses
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for spec in ALL {
+        let name = spec.name;
+        let schema_ref = json!({ "$ref": format!("#/components/schemas/{name}") });
+        schemas.insert(name.into(), record_schema(spec, false));
+        schemas.insert(format!("{name}_update"), record_schema(spec, true));
+        let key = json!([{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }]);
+        paths.insert(format!("/api/v1/{name}"), json!({
+            "get": { "summary": format!("{}列表", spec.label), "tags": [spec.label], "parameters": list_parameters(spec),
+                     "responses": with_errors(json!({ "200": { "description": "一页记录", "content": { "application/json": { "schema": {
+                         "type": "object", "properties": { "items": { "type": "array", "items": schema_ref }, "total": { "type": "integer" },
+                         "page": { "type": "integer" }, "page_size": { "type": "integer" } } } } } } })) },
+            "post": { "summary": format!("新增{}", spec.label), "tags": [spec.label],
+                      "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref } } },
+                      "responses": with_errors(json!({ "201": { "description": "已创建", "content": { "application/json": { "schema": schema_ref } } } })) }
+        }));
+        paths.insert(format!("/api/v1/{name}/export.xlsx"), json!({
+            "get": { "summary": format!("导出{}（Excel）", spec.label), "tags": [spec.label], "parameters": list_parameters(spec),
+                     "responses": with_errors(json!({ "200": { "description": "xlsx 文件", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } } })) }
+        }));
+        paths.insert(format!("/api/v1/{name}/{{key}}"), json!({
+            "get": { "summary": format!("{}详情", spec.label), "tags": [spec.label], "parameters": key,
+                     "responses": with_errors(json!({ "200": { "description": "记录", "content": { "application/json": { "schema": schema_ref } } } })) },
+            "patch": { "summary": format!("修改{}（只改给出的字段）", spec.label), "tags": [spec.label], "parameters": key,
+                       "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}_update") } } } },
+                       "responses": with_errors(json!({ "200": { "description": "修改后的记录" } })) }
+        }));
+        for (action, label) in [("disable", "停用"), ("enable", "启用")] {
+            paths.insert(format!("/api/v1/{name}/{{key}}/{action}"), json!({
+                "post": { "summary": format!("{label}{}", spec.label), "tags": [spec.label], "parameters": key,
+                          "responses": with_errors(json!({ "200": { "description": "修改后的记录" } })) }
+            }));
+        }
+        paths.insert(format!("/api/v1/{name}/{{key}}/history"), json!({
+            "get": { "summary": format!("{}变更历史", spec.label), "tags": [spec.label], "parameters": key,
+                     "responses": with_errors(json!({ "200": { "description": "变更记录（新在前）" } })) }
+        }));
+    }
+    let simple = |summary: &str, method: &str| json!({ method: { "summary": summary, "tags": ["系统"], "responses": with_errors(json!({ "200": { "description": "成功" } })) } });
+    paths.insert("/api/v1/session".into(), json!({
+        "post": { "summary": "登录（设置会话 Cookie，返回 CSRF 令牌）", "tags": ["系统"], "security": [],
+                  "requestBody": { "content": { "application/json": { "schema": { "type": "object", "required": ["user_name", "password"],
+                      "properties": { "user_name": { "type": "string" }, "password": { "type": "string" } } } } } },
+                  "responses": with_errors(json!({ "200": { "description": "已登录" } })) },
+        "delete": { "summary": "退出登录", "tags": ["系统"], "responses": { "204": { "description": "已退出" } } }
+    }));
+    paths.insert("/api/v1/me".into(), simple("当前用户", "get"));
+    paths.insert("/api/v1/me/password".into(), simple("修改本人密码", "post"));
+    paths.insert(
+        "/api/v1/regions/tree".into(),
+        simple("区划树（含本级单位数）", "get"),
+    );
+    paths.insert(
+        "/api/v1/agencies/tree".into(),
+        simple("某区划的单位树（主管部门层级）", "get"),
+    );
+    paths.insert("/api/v1/audit-log".into(), simple("审计日志", "get"));
+    paths.insert(
+        "/api/v1/codes/copy-year".into(),
+        simple("复制上年要素并生成同码对照", "post"),
+    );
+    paths.insert(
+        "/api/v1/code-names/{element}".into(),
+        simple("要素编码与名称", "get"),
+    );
+    paths.insert(
+        "/api/v1/users/{key}/reset-password".into(),
+        simple("重置用户密码", "post"),
+    );
+    paths.insert(
+        "/api/v1/persons/{key}/identity".into(),
+        simple("查看人员证件号码明文（记入审计）", "get"),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Fiscus 预算管理一体化系统 API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "金额字段为整数（分）。浏览器会话的写请求须带 X-CSRF-Token 头；机器客户端用 Authorization: Bearer 令牌。错误体：{\"error\":{\"code\",\"message\",\"field\",\"request_id\"}}。" },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }, { "session": [] }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" },
+                "session": { "type": "apiKey", "in": "cookie", "name": crate::context::SESSION_COOKIE }
+            },
+            "responses": { "Error": { "description": "业务拒绝或错误", "content": { "application/json": { "schema": {
+                "type": "object", "properties": { "error": { "type": "object", "properties": {
+                    "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] }, "request_id": { "type": "string" } } } } } } } } }
+        }
+    })
+}

@@ -1,0 +1,23 @@
+//! The HTTP suite, one test binary: the real router on `127.0.0.1:0` over a fresh database per
+//! test (both backends through `on_both_backends!`, the browser test on SQLite only), spoken
+//! to over HTTP as a browser or a machine client would.
+
+// The modules live in `tests/http/`; a crate root finds submodules beside itself, hence the
+// paths.
+
+// Tests fail loudly: `expect` is the assertion here.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[path = "http/helpers.rs"]
+mod helpers;
+
+#[path = "http/api.rs"]
+mod api;
+#[path = "http/auth.rs"]
+mod auth;
+#[path = "http/bad_input.rs"]
+mod bad_input;
+#[path = "http/browser.rs"]
+mod browser;
+#[path = "http/scope.rs"]
+mod scope;

@@ -1,0 +1,183 @@
+//! The command line: global flags, subcommands and their arguments (clap derive), and the
+//! flags' layer of the settings. Parsing only; `main.rs` dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fiscus_app::settings::{LogFormat, SettingsLayer};
+
+/// Fiscus — 预算管理一体化系统 (budget management integration system).
+///
+/// Settings come from built-in defaults, then `fiscus.toml` (or --config), then `FISCUS_*`
+/// environment variables, then these flags. See docs/configuration.md.
+#[derive(Debug, Parser)]
+#[command(name = "fiscus", version, about, long_about)]
+pub struct Cli {
+    /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    /// Also FISCUS_DATABASE_URL or the config key database_url; default sqlite://fiscus.db.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+
+    /// Config file (must exist). Without it, ./fiscus.toml is read when present.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log output: text for people, json for log collectors.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the web server (pages and the JSON API under /api/v1).
+    Serve(BindArgs),
+    /// Applies pending database migrations.
+    Migrate,
+    /// Loads the deterministic demo data into an empty database.
+    Demo(DemoArgs),
+    /// The newcomer's one command: writes fiscus.toml if absent, migrates, loads the demo into
+    /// an empty database, prints the address and the demo logins, then serves.
+    Quickstart(QuickstartArgs),
+    /// API tokens for machine clients.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Users (as the system operator).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Prints a new random secret_key (64 hex digits).
+    Keygen,
+    /// Checks the integrity of the stored data; exits non-zero on any problem.
+    ///
+    /// Checks the region and unit materialized paths, that units, persons, accounts and users
+    /// sit in their parent's region, that identity numbers decrypt with secret_key and match
+    /// their masked form (a sample of up to 1,000), and that the audit log is not empty when
+    /// there is data. Checks of the indicator ledger come with the ledger, in a later issue.
+    Verify,
+    /// Measures performance targets.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BindArgs {
+    /// Socket address to listen on (ip:port); overrides the bind setting.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    /// A few regions and units: for tests and quick looks.
+    Small,
+    /// The whole corps: 1 corps, 14 divisions, 149 regiments, thousands of units.
+    Corps,
+}
+
+impl From<ScaleArg> for fiscus_app::demo::Scale {
+    fn from(scale: ScaleArg) -> Self {
+        match scale {
+            ScaleArg::Small => fiscus_app::demo::Scale::Small,
+            ScaleArg::Corps => fiscus_app::demo::Scale::Corps,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, value_enum)]
+    pub scale: ScaleArg,
+}
+
+#[derive(Debug, Args)]
+pub struct QuickstartArgs {
+    #[command(flatten)]
+    pub bind: BindArgs,
+    #[arg(long, value_enum, default_value = "corps")]
+    pub scale: ScaleArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Creates an API token acting as (and scoped like) a user; prints it once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// What the token is for, shown in the token list.
+        #[arg(long, value_name = "TEXT", default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates a user; the password must be changed at first login.
+    Create(UserCreateArgs),
+    /// Sets a new initial password; the user must change it at next login.
+    ResetPassword {
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[arg(long, value_name = "P")]
+        password: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    /// Login name: 3–32 of a-z 0-9 _ - .
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The person's name as shown in the pages.
+    #[arg(long, value_name = "X")]
+    pub display_name: String,
+    /// Region (财政区划) code the user belongs to.
+    #[arg(long, value_name = "CODE")]
+    pub region: String,
+    /// Unit (预算单位) code, for unit users; omit for finance-bureau users.
+    #[arg(long, value_name = "CODE")]
+    pub agency: Option<String>,
+    /// Role codes separated by commas, e.g. budget_division,auditor.
+    #[arg(long, value_name = "r1,r2")]
+    pub roles: String,
+    /// Initial password (at least 10 characters with a letter and a digit).
+    #[arg(long, value_name = "P")]
+    pub password: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The foundation targets: corps demo load time, unit-list and region-tree latency over
+    /// HTTP, resident memory of the serving process.
+    ///
+    /// Uses a fresh temporary SQLite file, or the (empty) database given with --database.
+    Foundation,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+impl Cli {
+    /// The flags as the highest settings layer.
+    pub fn settings_layer(&self) -> SettingsLayer {
+        let bind = match &self.command {
+            Command::Serve(args) => args.bind.clone(),
+            Command::Quickstart(args) => args.bind.bind.clone(),
+            _ => None,
+        };
+        SettingsLayer {
+            database_url: self.database.clone(),
+            bind,
+            log_format: self.log_format.map(|format| match format {
+                LogFormatArg::Text => LogFormat::Text,
+                LogFormatArg::Json => LogFormat::Json,
+            }),
+            ..SettingsLayer::default()
+        }
+    }
+}

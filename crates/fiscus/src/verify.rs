@@ -1,0 +1,208 @@
+//! `fiscus verify`: integrity checks that must pass on any database, one line per check with
+//! its count, and a last line `verify: ok` or `verify: FAILED (n problems)`.
+//!
+//! The indicator-ledger checks (balances equal their entries) come with the ledger.
+
+use anyhow::Result;
+use fiscus_app::crypto::{FieldCipher, Sm4FieldCipher};
+use fiscus_app::settings::Settings;
+use fiscus_core::IdentityNumber;
+use fiscus_core::masterdata::IDEN_TYPE_RESIDENT;
+use fiscus_store::Db;
+
+use crate::sql;
+
+/// How many persons' identity numbers are decrypted (decryption costs a MAC each).
+pub const IDENTITY_SAMPLE_MAX: u32 = 1000;
+/// How many offending keys a failed check names.
+const EXAMPLES_MAX: u32 = 5;
+
+/// A relation that must hold for every row: `from_where` selects the rows that break it.
+struct PathCheck {
+    label: &'static str,
+    /// The rows the rule applies to.
+    checked: &'static str,
+    /// `FROM … WHERE …` of the rows that break the rule.
+    broken: &'static str,
+    /// The key column of `broken`, to name examples.
+    key: &'static str,
+}
+
+const CHECKS: &[PathCheck] = &[
+    PathCheck {
+        label: "region paths",
+        checked: "region",
+        broken: "region c LEFT JOIN region p ON p.mof_div_code = c.parent_mof_div_code \
+                 WHERE c.region_path <> COALESCE(p.region_path, '/') || c.mof_div_code || '/'",
+        key: "c.mof_div_code",
+    },
+    PathCheck {
+        label: "agency paths",
+        checked: "agency",
+        broken: "agency c LEFT JOIN agency p ON p.agency_code = c.parent_agency_code \
+                 WHERE c.agency_path <> COALESCE(p.agency_path, '/') || c.agency_code || '/'",
+        key: "c.agency_code",
+    },
+    PathCheck {
+        label: "agency regions",
+        checked: "agency WHERE parent_agency_code IS NOT NULL",
+        broken: "agency c JOIN agency p ON p.agency_code = c.parent_agency_code \
+                 WHERE c.mof_div_code <> p.mof_div_code",
+        key: "c.agency_code",
+    },
+    PathCheck {
+        label: "person regions",
+        checked: "person",
+        broken: "person x JOIN agency a ON a.agency_code = x.agency_code \
+                 WHERE x.mof_div_code <> a.mof_div_code",
+        key: "x.per_id",
+    },
+    PathCheck {
+        label: "account regions",
+        checked: "agency_account",
+        broken: "agency_account x JOIN agency a ON a.agency_code = x.agency_code \
+                 WHERE x.mof_div_code <> a.mof_div_code",
+        key: "x.account_id",
+    },
+    PathCheck {
+        label: "user regions",
+        checked: "app_user WHERE agency_code IS NOT NULL",
+        broken: "app_user x JOIN agency a ON a.agency_code = x.agency_code \
+                 WHERE x.mof_div_code <> a.mof_div_code",
+        key: "x.user_name",
+    },
+];
+
+/// Runs every check, prints one line each and the verdict; returns the number of problems.
+pub async fn run(db: &Db, settings: &Settings) -> Result<u64> {
+    let mut problems = 0u64;
+    problems += check_root(db).await?;
+    for check in CHECKS {
+        problems += check_relation(db, check).await?;
+    }
+    problems += check_identities(db, settings).await?;
+    problems += check_audit(db).await?;
+    if problems == 0 {
+        println!("verify: ok");
+    } else {
+        println!("verify: FAILED ({problems} problems)");
+    }
+    Ok(problems)
+}
+
+fn report(label: &str, n_checked: i64, n_broken: u64, examples: &[String]) {
+    if n_broken == 0 {
+        println!("{label}: {n_checked} ok");
+    } else {
+        println!(
+            "{label}: {n_broken} of {n_checked} wrong (e.g. {})",
+            examples.join(", ")
+        );
+    }
+}
+
+/// A non-empty region tree has exactly one root.
+async fn check_root(db: &Db) -> Result<u64> {
+    let roots = sql::root_regions(db).await?;
+    let n_regions = sql::count(db, "region").await?;
+    let ok = roots.len() == 1 || (roots.is_empty() && n_regions == 0);
+    if ok {
+        println!("region root: {} ok", roots.len());
+        Ok(0)
+    } else {
+        let codes: Vec<&str> = roots.iter().map(|r| r.mof_div_code.as_str()).collect();
+        println!(
+            "region root: {} roots, expected 1 ({})",
+            roots.len(),
+            codes.join(", ")
+        );
+        Ok(1)
+    }
+}
+
+async fn check_relation(db: &Db, check: &PathCheck) -> Result<u64> {
+    let n_checked = sql::count(db, check.checked).await?;
+    let n_broken = u64::try_from(sql::count(db, check.broken).await?)?;
+    let examples = if n_broken > 0 {
+        sql::sample_keys(db, check.key, check.broken, EXAMPLES_MAX).await?
+    } else {
+        Vec::new()
+    };
+    report(check.label, n_checked, n_broken, &examples);
+    Ok(n_broken)
+}
+
+/// The masked form `fiscus-app` stores beside the ciphertext. Kept in step with
+/// `App::sealed_identity` by this check itself: a drift shows up as masked-form problems.
+fn masked(iden_type_code: &str, iden_no: &str) -> Option<String> {
+    if iden_type_code == IDEN_TYPE_RESIDENT {
+        return IdentityNumber::parse(iden_no).ok().map(|id| id.masked());
+    }
+    let chars: Vec<char> = iden_no.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    Some(format!("****{tail}"))
+}
+
+/// A sample of identity numbers decrypts with the configured key and matches its masked form.
+async fn check_identities(db: &Db, settings: &Settings) -> Result<u64> {
+    let label = "identity numbers";
+    let sealed = sql::sealed_identities(db, IDENTITY_SAMPLE_MAX).await?;
+    if sealed.is_empty() {
+        println!("{label}: 0 ok");
+        return Ok(0);
+    }
+    let cipher = match settings
+        .require_secret_key()
+        .and_then(|()| Sm4FieldCipher::from_hex_key(settings.secret_key.expose()))
+    {
+        Ok(cipher) => cipher,
+        Err(error) => {
+            println!("{label}: cannot decrypt without a valid secret_key ({error})");
+            return Ok(1);
+        }
+    };
+    let mut broken = Vec::new();
+    for person in &sealed {
+        let plain = cipher.decrypt(&person.iden_no_cipher).ok();
+        let matches = plain
+            .and_then(|plain| masked(&person.iden_type_code, &plain))
+            .is_some_and(|expected| expected == person.iden_no_masked);
+        if !matches {
+            broken.push(person.per_id.clone());
+        }
+    }
+    let n_broken = broken.len() as u64;
+    broken.truncate(EXAMPLES_MAX as usize);
+    report(label, sealed.len() as i64, n_broken, &broken);
+    Ok(n_broken)
+}
+
+/// Data that was written left audit rows.
+async fn check_audit(db: &Db) -> Result<u64> {
+    let n_audit = sql::count(db, "audit_log").await?;
+    let n_data = sql::count(db, "region").await?
+        + sql::count(db, "agency").await?
+        + sql::count(db, "app_user").await?;
+    if n_data > 0 && n_audit == 0 {
+        println!("audit log: empty although {n_data} regions, units and users exist");
+        Ok(1)
+    } else {
+        println!("audit log: {n_audit} ok");
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_forms() {
+        assert_eq!(
+            masked("01", "11010519491231002X").as_deref(),
+            Some("110105********002X")
+        );
+        assert_eq!(masked("01", "not a number"), None);
+        assert_eq!(masked("02", "E12345678").as_deref(), Some("****5678"));
+    }
+}

@@ -1,0 +1,287 @@
+//! `cargo xtask test`: tidy, then the whole workspace's tests on SQLite and — when a server
+//! answers at 127.0.0.1:5432 — on PostgreSQL, the headless browser test when Chromium is
+//! installed, then the format check. It says plainly which half was skipped, and under CI
+//! (`CI` set, not "false") it refuses to skip anything.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const PG_URL_DEFAULT: &str = "postgres://root@127.0.0.1:5432/postgres";
+/// The prefix of the databases the test suites create (`fiscus-store/src/testing.rs`).
+const TEST_DATABASE_PREFIX: &str = "fiscus_t_";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const BROWSER_PACKAGES: &str = "apt-get install -y chromium chromium-driver fonts-noto-cjk";
+
+/// Where the PostgreSQL test server is, from `FISCUS_TEST_PG_URL`.
+struct PgTarget {
+    user: String,
+    password: Option<String>,
+    host: String,
+    port: u16,
+}
+
+impl PgTarget {
+    fn from_url(url: &str) -> PgTarget {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let (credentials, host_port) = match authority.rsplit_once('@') {
+            Some((credentials, host_port)) => (Some(credentials), host_port),
+            None => (None, authority),
+        };
+        let (user, password) = match credentials.map(|c| c.split_once(':').unwrap_or((c, ""))) {
+            Some((user, "")) => (user.to_owned(), None),
+            Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
+            None => ("root".to_owned(), None),
+        };
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((host, port)) => (host.to_owned(), port.parse().unwrap_or(5432)),
+            None => (host_port.to_owned(), 5432),
+        };
+        let host = if host.is_empty() {
+            "127.0.0.1".to_owned()
+        } else {
+            host
+        };
+        PgTarget {
+            user,
+            password,
+            host,
+            port,
+        }
+    }
+
+    fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    fn is_reachable(&self) -> bool {
+        let addresses: Vec<SocketAddr> = match self.address().to_socket_addrs() {
+            Ok(addresses) => addresses.collect(),
+            Err(_) => return false,
+        };
+        addresses
+            .iter()
+            .any(|address| TcpStream::connect_timeout(address, Duration::from_secs(2)).is_ok())
+    }
+
+    fn psql(&self, sql: &str) -> Option<String> {
+        let mut command = Command::new("psql");
+        command
+            .args([
+                "-h",
+                &self.host,
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                &self.user,
+            ])
+            .args(["-d", "postgres", "-Atc", sql])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(password) = &self.password {
+            command.env("PGPASSWORD", password);
+        }
+        let output = command.output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Drops databases left behind by earlier, interrupted runs. Best effort: without psql
+    /// nothing happens, and a database still in use (another run right now) is kept,
+    /// because `DROP DATABASE` without `FORCE` refuses it.
+    fn drop_leftover_test_databases(&self) {
+        if !on_path("psql") {
+            return;
+        }
+        let query = format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE '{}%'",
+            TEST_DATABASE_PREFIX.replace('_', "\\_")
+        );
+        let Some(names) = self.psql(&query) else {
+            return;
+        };
+        let mut dropped = 0;
+        for name in names.lines().map(str::trim) {
+            let safe = name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if safe
+                && name.starts_with(TEST_DATABASE_PREFIX)
+                && self
+                    .psql(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                    .is_some()
+            {
+                dropped += 1;
+            }
+        }
+        if dropped > 0 {
+            println!("xtask: dropped {dropped} leftover test databases ({TEST_DATABASE_PREFIX}*)");
+        }
+    }
+}
+
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false")
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Runs the test command; returns true when everything that ran passed and nothing that CI
+/// requires was skipped.
+pub fn run(root: &Path, extra_args: &[String]) -> bool {
+    let ci = is_ci();
+    let mut failed: Vec<&str> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+
+    println!("xtask: tidy");
+    let problems = crate::tidy::check(root);
+    if !problems.is_empty() {
+        eprintln!("tidy: {} problems", problems.len());
+        for problem in &problems {
+            eprintln!("  {problem}");
+        }
+        failed.push("tidy");
+    }
+
+    let pg_url = std::env::var("FISCUS_TEST_PG_URL").unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
+    let pg = PgTarget::from_url(&pg_url);
+    let mut command = cargo();
+    command
+        .current_dir(root)
+        .args(["test", "--workspace"])
+        .args(extra_args);
+    let postgres_ran = pg.is_reachable();
+    if postgres_ran {
+        println!(
+            "xtask: PostgreSQL answers at {}: both halves run",
+            pg.address()
+        );
+        pg.drop_leftover_test_databases();
+        // The summary will say both halves ran, so a suite may not skip PostgreSQL quietly.
+        command
+            .env_remove("FISCUS_TEST_POSTGRES")
+            .env("FISCUS_REQUIRE_POSTGRES", "1");
+    } else if ci {
+        eprintln!(
+            "xtask: PostgreSQL: no server at {} and CI is set, so the PostgreSQL half may not be \
+             skipped. Start it (pg_ctlcluster <version> main start) or set FISCUS_TEST_PG_URL.",
+            pg.address()
+        );
+        println!("xtask test: FAILED (PostgreSQL unavailable under CI)");
+        return false;
+    } else {
+        command.env("FISCUS_TEST_POSTGRES", "skip");
+        skipped.push(format!(
+            "PostgreSQL: SKIPPED — no server at {}; only the SQLite half ran",
+            pg.address()
+        ));
+    }
+
+    let browser_ready = Path::new(CHROMIUM).is_file() && on_path("chromedriver");
+    if browser_ready {
+        command.env("FISCUS_BROWSER_TEST", "1");
+    } else if ci {
+        eprintln!(
+            "xtask: the browser test needs {CHROMIUM} and chromedriver under CI: {BROWSER_PACKAGES}"
+        );
+        failed.push("browser test unavailable");
+    } else {
+        skipped.push(format!(
+            "browser test: SKIPPED — {CHROMIUM} or chromedriver is missing ({BROWSER_PACKAGES})"
+        ));
+    }
+
+    println!("xtask: cargo test --workspace {}", extra_args.join(" "));
+    match command.status() {
+        Ok(status) if status.success() => {}
+        Ok(_) => failed.push("cargo test"),
+        Err(error) => {
+            eprintln!("xtask: cannot run cargo: {error}");
+            failed.push("cargo test");
+        }
+    }
+
+    check_format(root, ci, &mut failed, &mut skipped);
+
+    for line in &skipped {
+        println!("{line}");
+    }
+    let halves = if postgres_ran {
+        "SQLite + PostgreSQL"
+    } else {
+        "SQLite only; PostgreSQL SKIPPED"
+    };
+    if failed.is_empty() {
+        println!("xtask test: ok ({halves})");
+        true
+    } else {
+        println!("xtask test: FAILED ({}) ({halves})", failed.join(", "));
+        false
+    }
+}
+
+/// `cargo fmt --check` when rustfmt is installed. A difference fails under CI and is a
+/// warning on a developer's machine, where `cargo fmt --all` fixes it.
+fn check_format(root: &Path, ci: bool, failed: &mut Vec<&str>, skipped: &mut Vec<String>) {
+    let rustfmt_installed = Command::new("rustfmt")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !rustfmt_installed {
+        skipped.push(
+            "format check: SKIPPED — rustfmt is not installed (rustup component add rustfmt)"
+                .into(),
+        );
+        return;
+    }
+    println!("xtask: cargo fmt --all -- --check");
+    let formatted = cargo()
+        .current_dir(root)
+        .args(["fmt", "--all", "--", "--check", "--files-with-diff"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if formatted {
+        return;
+    }
+    if ci {
+        eprintln!("xtask: the code is not formatted: run `cargo fmt --all`");
+        failed.push("cargo fmt --check");
+    } else {
+        skipped.push(
+            "format check: WARNING — the code is not formatted; run `cargo fmt --all`".into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_test_server_url() {
+        let pg = PgTarget::from_url("postgres://root@127.0.0.1:5432/postgres");
+        assert_eq!(
+            (pg.user.as_str(), pg.address().as_str(), pg.password),
+            ("root", "127.0.0.1:5432", None)
+        );
+        let pg = PgTarget::from_url("postgresql://fiscus:secret@db.internal/x");
+        assert_eq!(
+            (pg.user.as_str(), pg.address().as_str()),
+            ("fiscus", "db.internal:5432")
+        );
+        assert_eq!(pg.password.as_deref(), Some("secret"));
+    }
+}
