@@ -259,9 +259,10 @@ fn check_user(record: &mut Record) -> Result<(), Rejection> {
     if let Some(password) = text(record, "password") {
         check_password_strength(password)?;
     }
-    if let Some(roles) = text(record, "roles") {
-        let at_agency = !matches!(record.get("agency_code"), None | Some(Value::Null));
-        check_roles_fit_org(RoleSet::parse_list(roles)?, at_agency)?;
+    // Only a create carries `agency_code` (it is fixed afterwards); an edit of the roles is
+    // checked by the application against the stored user.
+    if let (Some(roles), Some(agency_code)) = (text(record, "roles"), record.get("agency_code")) {
+        check_roles_fit_org(RoleSet::parse_list(roles)?, *agency_code != Value::Null)?;
     }
     Ok(())
 }

@@ -240,7 +240,7 @@ impl Rejection {
                 format!("编码 {code} 的长度不符合分段规则 {segments}")
             }
             LocalCodeNeedsNationalParent => "地方扩展编码必须挂在国家标准编码之下".into(),
-            NationalCodeReadOnly => "国家标准编码不能修改编码或上级，只能停用或修改名称".into(),
+            NationalCodeReadOnly => "国家标准编码由数据文件统一下发，不能修改，只能停用或启用；如需细化请新增地方扩展编码".into(),
             RegionLevelInvalid { detail } => format!("区划层级不正确：{detail}"),
             ParentDisabled { field } => format!("「{field}」已停用，不能在其下新增或启用"),
             AgencyParentCycle => "上级单位不能是本单位或其下级单位".into(),

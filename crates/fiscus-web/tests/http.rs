@@ -5,8 +5,8 @@
 // The modules live in `tests/http/`; a crate root finds submodules beside itself, hence the
 // paths.
 
-// Tests fail loudly: `expect` is the assertion here.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+// Tests fail loudly: `expect` is the assertion here. Table rows are plain tuples on purpose.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::type_complexity)]
 
 #[path = "http/helpers.rs"]
 mod helpers;

@@ -157,9 +157,10 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
     let pg_url = std::env::var("FISCUS_TEST_PG_URL").unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
     let pg = PgTarget::from_url(&pg_url);
     let mut command = cargo();
+    // Every test binary runs even when an earlier one fails: one run shows every failure.
     command
         .current_dir(root)
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra_args);
     let postgres_ran = pg.is_reachable();
     if postgres_ran {
@@ -202,7 +203,10 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
         ));
     }
 
-    println!("xtask: cargo test --workspace {}", extra_args.join(" "));
+    println!(
+        "xtask: cargo test --workspace --no-fail-fast {}",
+        extra_args.join(" ")
+    );
     match command.status() {
         Ok(status) if status.success() => {}
         Ok(_) => failed.push("cargo test"),
