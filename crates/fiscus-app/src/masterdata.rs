@@ -715,6 +715,17 @@ impl App {
     }
 }
 
+/// The masked form stored beside an identity number's ciphertext: `110105********002X` for a
+/// resident identity card, the last four characters otherwise.
+pub fn masked_identity(iden_type_code: &str, iden_no: &str) -> Result<String, Rejection> {
+    if iden_type_code == fiscus_core::masterdata::IDEN_TYPE_RESIDENT {
+        return Ok(IdentityNumber::parse(iden_no)?.masked());
+    }
+    let chars: Vec<char> = iden_no.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    Ok(format!("****{tail}"))
+}
+
 fn duplicate(spec: &EntitySpec, key: &str) -> Rejection {
     let what = spec.field(spec.key).map_or(spec.label, |field| field.label);
     Rejection::DuplicateCode {
@@ -1009,5 +1020,23 @@ impl App {
         fiscal_year: Option<i64>,
     ) -> Result<Vec<(String, String)>, AppError> {
         Ok(fiscus_store::tree::code_names(&self.db, element_code, fiscal_year).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_forms() {
+        assert_eq!(
+            masked_identity("01", "11010519491231002X").ok().as_deref(),
+            Some("110105********002X")
+        );
+        assert!(masked_identity("01", "not a number").is_err());
+        assert_eq!(
+            masked_identity("02", "E12345678").ok().as_deref(),
+            Some("****5678")
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod records;
 pub mod sql;
 pub mod testing;
 pub mod tree;
+pub mod verify;
 
 pub use db::{Backend, Db, StoreError, Tx};
 pub use sql::Bind;

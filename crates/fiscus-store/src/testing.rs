@@ -17,14 +17,38 @@ pub struct TestDb {
     pub db: Db,
     pub url: String,
     sqlite_file: Option<std::path::PathBuf>,
+    postgres_database: Option<String>,
 }
 
 impl Drop for TestDb {
+    /// Removes the test's database: the SQLite files, or the PostgreSQL database (dropped with
+    /// FORCE, since this test's own pool may still hold connections; it is ours alone).
     fn drop(&mut self) {
         if let Some(path) = &self.sqlite_file {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
+        }
+        if let Some(name) = self.postgres_database.take() {
+            // Drop may run inside the test's runtime, so the cleanup gets a thread of its own.
+            let cleanup = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async {
+                    if let Ok(Db::Postgres(pool)) = Db::connect(&postgres_admin_url()).await {
+                        let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                            .execute(&pool)
+                            .await;
+                        pool.close().await;
+                    }
+                });
+            });
+            let _ = cleanup.join();
         }
     }
 }
@@ -67,6 +91,7 @@ pub async fn fresh(backend: TestBackend) -> Result<Option<TestDb>, StoreError> {
                 db,
                 url,
                 sqlite_file: Some(path),
+                postgres_database: None,
             }
         }
         TestBackend::Postgres => {
@@ -102,6 +127,7 @@ pub async fn fresh(backend: TestBackend) -> Result<Option<TestDb>, StoreError> {
                 db,
                 url,
                 sqlite_file: None,
+                postgres_database: Some(name),
             }
         }
     };

@@ -9,15 +9,15 @@ use fiscus_core::masterdata::{Input, check_password_strength};
 use fiscus_core::{MofDivCode, OrgNode, Principal, Role, RoleSet};
 use fiscus_store::audit::{AuditEntry, append, now};
 
+use crate::app_error;
 use crate::cli::UserCreateArgs;
-use crate::{app_error, sql};
 
 /// The name under which the CLI's changes appear in the audit log.
 pub const SYSTEM_USER_NAME: &str = "system";
 
 /// A system administrator at the root region: what the operator at the console may do.
 pub async fn system_principal(app: &App) -> Result<Principal> {
-    let roots = sql::root_regions(&app.db).await?;
+    let roots = fiscus_store::verify::root_regions(&app.db).await?;
     let root = match roots.as_slice() {
         [root] => root,
         [] => bail!("the region tree is empty: load it first (`fiscus demo` or the regions API)"),

@@ -7,7 +7,6 @@ mod bench;
 mod cli;
 mod config;
 mod serve;
-mod sql;
 mod verify;
 
 use std::process::ExitCode;

@@ -6,11 +6,7 @@
 use anyhow::Result;
 use fiscus_app::crypto::{FieldCipher, Sm4FieldCipher};
 use fiscus_app::settings::Settings;
-use fiscus_core::IdentityNumber;
-use fiscus_core::masterdata::IDEN_TYPE_RESIDENT;
 use fiscus_store::Db;
-
-use crate::sql;
 
 /// How many persons' identity numbers are decrypted (decryption costs a MAC each).
 pub const IDENTITY_SAMPLE_MAX: u32 = 1000;
@@ -103,8 +99,8 @@ fn report(label: &str, n_checked: i64, n_broken: u64, examples: &[String]) {
 
 /// A non-empty region tree has exactly one root.
 async fn check_root(db: &Db) -> Result<u64> {
-    let roots = sql::root_regions(db).await?;
-    let n_regions = sql::count(db, "region").await?;
+    let roots = fiscus_store::verify::root_regions(db).await?;
+    let n_regions = fiscus_store::verify::count(db, "region").await?;
     let ok = roots.len() == 1 || (roots.is_empty() && n_regions == 0);
     if ok {
         println!("region root: {} ok", roots.len());
@@ -121,10 +117,10 @@ async fn check_root(db: &Db) -> Result<u64> {
 }
 
 async fn check_relation(db: &Db, check: &PathCheck) -> Result<u64> {
-    let n_checked = sql::count(db, check.checked).await?;
-    let n_broken = u64::try_from(sql::count(db, check.broken).await?)?;
+    let n_checked = fiscus_store::verify::count(db, check.checked).await?;
+    let n_broken = u64::try_from(fiscus_store::verify::count(db, check.broken).await?)?;
     let examples = if n_broken > 0 {
-        sql::sample_keys(db, check.key, check.broken, EXAMPLES_MAX).await?
+        fiscus_store::verify::sample_keys(db, check.key, check.broken, EXAMPLES_MAX).await?
     } else {
         Vec::new()
     };
@@ -132,21 +128,10 @@ async fn check_relation(db: &Db, check: &PathCheck) -> Result<u64> {
     Ok(n_broken)
 }
 
-/// The masked form `fiscus-app` stores beside the ciphertext. Kept in step with
-/// `App::sealed_identity` by this check itself: a drift shows up as masked-form problems.
-fn masked(iden_type_code: &str, iden_no: &str) -> Option<String> {
-    if iden_type_code == IDEN_TYPE_RESIDENT {
-        return IdentityNumber::parse(iden_no).ok().map(|id| id.masked());
-    }
-    let chars: Vec<char> = iden_no.chars().collect();
-    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    Some(format!("****{tail}"))
-}
-
 /// A sample of identity numbers decrypts with the configured key and matches its masked form.
 async fn check_identities(db: &Db, settings: &Settings) -> Result<u64> {
     let label = "identity numbers";
-    let sealed = sql::sealed_identities(db, IDENTITY_SAMPLE_MAX).await?;
+    let sealed = fiscus_store::verify::sealed_identities(db, IDENTITY_SAMPLE_MAX).await?;
     if sealed.is_empty() {
         println!("{label}: 0 ok");
         return Ok(0);
@@ -165,7 +150,9 @@ async fn check_identities(db: &Db, settings: &Settings) -> Result<u64> {
     for person in &sealed {
         let plain = cipher.decrypt(&person.iden_no_cipher).ok();
         let matches = plain
-            .and_then(|plain| masked(&person.iden_type_code, &plain))
+            .and_then(|plain| {
+                fiscus_app::masterdata::masked_identity(&person.iden_type_code, &plain).ok()
+            })
             .is_some_and(|expected| expected == person.iden_no_masked);
         if !matches {
             broken.push(person.per_id.clone());
@@ -179,30 +166,15 @@ async fn check_identities(db: &Db, settings: &Settings) -> Result<u64> {
 
 /// Data that was written left audit rows.
 async fn check_audit(db: &Db) -> Result<u64> {
-    let n_audit = sql::count(db, "audit_log").await?;
-    let n_data = sql::count(db, "region").await?
-        + sql::count(db, "agency").await?
-        + sql::count(db, "app_user").await?;
+    let n_audit = fiscus_store::verify::count(db, "audit_log").await?;
+    let n_data = fiscus_store::verify::count(db, "region").await?
+        + fiscus_store::verify::count(db, "agency").await?
+        + fiscus_store::verify::count(db, "app_user").await?;
     if n_data > 0 && n_audit == 0 {
         println!("audit log: empty although {n_data} regions, units and users exist");
         Ok(1)
     } else {
         println!("audit log: {n_audit} ok");
         Ok(0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masked_forms() {
-        assert_eq!(
-            masked("01", "11010519491231002X").as_deref(),
-            Some("110105********002X")
-        );
-        assert_eq!(masked("01", "not a number"), None);
-        assert_eq!(masked("02", "E12345678").as_deref(), Some("****5678"));
     }
 }

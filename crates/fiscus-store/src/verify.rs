@@ -1,14 +1,11 @@
-//! The only SQL in the binary: the read-only queries of `fiscus verify` and the lookup of the
-//! root region for the operator's principal. Every statement is plain SQL that runs as is on
-//! SQLite and PostgreSQL (`||` for concatenation, `COALESCE`, `LIMIT`; nothing else).
-//!
-//! ARCHITECTURE.md says only `fiscus-store` writes SQL. These queries are a deliberate,
-//! read-only exception kept in this one file until the store grows a `verify` module; when it
-//! does, they move there unchanged.
+//! Read-only queries of `fiscus verify` (integrity of the stored trees and sealed fields) and
+//! the lookup of the root region for the operator's principal. Every statement is plain SQL
+//! that runs as is on SQLite and PostgreSQL (`||` for concatenation, `COALESCE`, `LIMIT`).
 
-use fiscus_store::sql::Sql;
-use fiscus_store::{Db, StoreError, bound_query, on_db};
 use sqlx::Row;
+
+use crate::sql::Sql;
+use crate::{Db, StoreError, bound_query, on_db};
 
 /// The top of the region tree (the corps), if the tree exists.
 pub struct RootRegion {
