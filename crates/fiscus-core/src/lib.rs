@@ -2,6 +2,7 @@
 //! validation of master-data commands and the closed set of business rejections. No IO.
 
 pub mod code;
+pub mod flow;
 pub mod masterdata;
 pub mod money;
 pub mod query;

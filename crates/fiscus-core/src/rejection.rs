@@ -7,6 +7,8 @@
 
 use thiserror::Error;
 
+use crate::flow::validate::DefinitionProblem;
+
 /// Field labels are Chinese (`单位名称`), so that a message names the field the user sees.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Rejection {
@@ -135,6 +137,50 @@ pub enum Rejection {
     AlreadyEnabled,
     #[error("stale_version")]
     StaleVersion,
+    // Approval flows (流程引擎). Authorization first, then the state, then the flow's rules.
+    #[error("not_submitter")]
+    NotSubmitter,
+    #[error("not_task_assignee")]
+    NotTaskAssignee,
+    #[error("self_approval_forbidden")]
+    SelfApprovalForbidden,
+    #[error("not_flow_participant")]
+    NotFlowParticipant,
+    #[error("not_last_actor")]
+    NotLastActor,
+    #[error("task_already_handled")]
+    TaskAlreadyHandled,
+    #[error("flow_status_forbids_action")]
+    FlowStatusForbidsAction {
+        action: &'static str,
+        status: &'static str,
+    },
+    #[error("flow_version_mismatch")]
+    FlowVersionMismatch {
+        flow_code: String,
+        pinned_version: u32,
+        given_version: u32,
+    },
+    #[error("withdraw_too_late")]
+    WithdrawTooLate { node: String },
+    #[error("withdraw_not_enabled")]
+    WithdrawNotEnabled { node: String },
+    #[error("return_target_not_allowed")]
+    ReturnTargetNotAllowed { node: String },
+    #[error("delegated_task_only_hands_back")]
+    DelegatedTaskOnlyHandsBack,
+    #[error("handover_target_invalid")]
+    HandoverTargetInvalid { user: String },
+    #[error("task_not_overdue")]
+    TaskNotOverdue { due_hours: Option<u32> },
+    #[error("no_candidate_for_node")]
+    NoCandidateForNode { node: String },
+    #[error("node_candidates_exceeded")]
+    NodeCandidatesExceeded { node: String, candidates_max: usize },
+    #[error("no_matching_edge")]
+    NoMatchingEdge { node: String },
+    #[error("flow_definition_invalid")]
+    FlowDefinitionInvalid { problems: Vec<DefinitionProblem> },
 }
 
 impl Rejection {
@@ -254,6 +300,53 @@ impl Rejection {
             AlreadyDisabled => "该记录已停用".into(),
             AlreadyEnabled => "该记录已启用".into(),
             StaleVersion => "该记录已被他人修改，请刷新后重试".into(),
+            NotSubmitter => "只有送审人本人可以执行此操作".into(),
+            NotTaskAssignee => "该待办不是您的，不能办理".into(),
+            SelfApprovalForbidden => {
+                "不能审核本人送审的单据（不相容岗位分离），也不能把待办交给送审人".into()
+            }
+            NotFlowParticipant => "只有送审人和参与审核的人员可以抄送".into(),
+            NotLastActor => "只有上一步的审核人或送审人可以撤回".into(),
+            TaskAlreadyHandled => "该待办已被处理（或已转办、委派、取消），请刷新后查看".into(),
+            FlowStatusForbidsAction { action, status } => {
+                format!("单据当前状态为「{status}」，不能{action}")
+            }
+            FlowVersionMismatch {
+                flow_code,
+                pinned_version,
+                given_version,
+            } => format!(
+                "流程「{flow_code}」的在办单据使用第 {pinned_version} 版，不能按第 {given_version} 版办理"
+            ),
+            WithdrawTooLate { node } => format!("「{node}」已经办理，不能撤回"),
+            WithdrawNotEnabled { node } => format!("「{node}」节点不允许撤回"),
+            ReturnTargetNotAllowed { node } => {
+                format!("不能退回到「{node}」：它不是本节点允许退回的、本轮已经过的节点")
+            }
+            DelegatedTaskOnlyHandsBack => {
+                "委派的待办只能办理后交回委派人，不能退回、驳回、转办、再委派或加签".into()
+            }
+            HandoverTargetInvalid { user } => {
+                format!("不能交给「{user}」：不能是本人，也不能是本节点正在办理的人员")
+            }
+            TaskNotOverdue { due_hours } => match due_hours {
+                Some(due_hours) => format!("该待办尚未超过办理时限 {due_hours} 小时，不能催办"),
+                None => "该节点没有设置办理时限，不能催办".into(),
+            },
+            NoCandidateForNode { node } => {
+                format!("「{node}」没有可以办理的人员，请先为该节点的角色配置用户")
+            }
+            NodeCandidatesExceeded {
+                node,
+                candidates_max,
+            } => format!("「{node}」的办理人超过 {candidates_max} 人，请收窄节点的办理人规则"),
+            NoMatchingEdge { node } => {
+                format!("「{node}」之后没有符合条件的流向，请联系管理员修正流程定义")
+            }
+            FlowDefinitionInvalid { problems } => {
+                let messages: Vec<String> = problems.iter().map(DefinitionProblem::message).collect();
+                format!("流程定义有误：{}", messages.join("；"))
+            }
         }
     }
 
@@ -365,6 +458,50 @@ impl Rejection {
             AlreadyDisabled,
             AlreadyEnabled,
             StaleVersion,
+            NotSubmitter,
+            NotTaskAssignee,
+            SelfApprovalForbidden,
+            NotFlowParticipant,
+            NotLastActor,
+            TaskAlreadyHandled,
+            FlowStatusForbidsAction {
+                action: "审核通过",
+                status: "已审核",
+            },
+            FlowVersionMismatch {
+                flow_code: "payment_application_default".into(),
+                pinned_version: 1,
+                given_version: 2,
+            },
+            WithdrawTooLate {
+                node: "主管部门审核".into(),
+            },
+            WithdrawNotEnabled {
+                node: "单位审核".into(),
+            },
+            ReturnTargetNotAllowed {
+                node: "单位审核".into(),
+            },
+            DelegatedTaskOnlyHandsBack,
+            HandoverTargetInvalid {
+                user: "zhangsan".into(),
+            },
+            TaskNotOverdue {
+                due_hours: Some(48),
+            },
+            NoCandidateForNode {
+                node: "国库处审核".into(),
+            },
+            NodeCandidatesExceeded {
+                node: "业务处审核".into(),
+                candidates_max: 100,
+            },
+            NoMatchingEdge {
+                node: "单位审核".into(),
+            },
+            FlowDefinitionInvalid {
+                problems: vec![DefinitionProblem::NoEnd],
+            },
         ]
     }
 }
@@ -395,6 +532,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 52);
+        assert_eq!(examples.len(), 70);
     }
 }

@@ -255,6 +255,15 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestInfo {
     }
 }
 
+/// The user the middleware resolved for this request, if any.
+fn signed_in(parts: &Parts) -> Option<CurrentUser> {
+    parts
+        .extensions
+        .get::<Option<CurrentUser>>()
+        .cloned()
+        .flatten()
+}
+
 /// The user of an API request; 401 JSON when there is none.
 pub struct ApiUser(pub CurrentUser);
 
@@ -262,12 +271,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts
-            .extensions
-            .get::<Option<CurrentUser>>()
-            .cloned()
-            .flatten()
-        {
+        match signed_in(parts) {
             Some(user) => Ok(ApiUser(user)),
             None => {
                 let request_id = parts
@@ -288,12 +292,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts
-            .extensions
-            .get::<Option<CurrentUser>>()
-            .cloned()
-            .flatten()
-        {
+        match signed_in(parts) {
             Some(user) => Ok(PageUser(user)),
             None => {
                 let next = parts

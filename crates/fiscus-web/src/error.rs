@@ -13,15 +13,25 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
     use Rejection::*;
     match rejection {
         LoginFailed | NotAuthenticated => StatusCode::UNAUTHORIZED,
-        Forbidden | CsrfTokenInvalid | PasswordChangeRequired | AccountDisabled => {
-            StatusCode::FORBIDDEN
-        }
+        Forbidden
+        | CsrfTokenInvalid
+        | PasswordChangeRequired
+        | AccountDisabled
+        | NotSubmitter
+        | NotTaskAssignee
+        | SelfApprovalForbidden
+        | NotFlowParticipant
+        | NotLastActor => StatusCode::FORBIDDEN,
         NotFound { .. } => StatusCode::NOT_FOUND,
         DuplicateCode { .. }
         | StaleVersion
         | AlreadyDisabled
         | AlreadyEnabled
-        | YearAlreadyExists { .. } => StatusCode::CONFLICT,
+        | YearAlreadyExists { .. }
+        | TaskAlreadyHandled
+        | FlowStatusForbidsAction { .. }
+        | FlowVersionMismatch { .. }
+        | WithdrawTooLate { .. } => StatusCode::CONFLICT,
         AccountLocked { .. } => StatusCode::LOCKED,
         TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         FieldRequired { .. }
@@ -61,7 +71,16 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | HasEnabledChildren { .. }
         | ZeroBalanceAccountExists
         | RoleOrgMismatch { .. }
-        | CannotDisableSelf => StatusCode::UNPROCESSABLE_ENTITY,
+        | CannotDisableSelf
+        | WithdrawNotEnabled { .. }
+        | ReturnTargetNotAllowed { .. }
+        | DelegatedTaskOnlyHandsBack
+        | HandoverTargetInvalid { .. }
+        | TaskNotOverdue { .. }
+        | NoCandidateForNode { .. }
+        | NodeCandidatesExceeded { .. }
+        | NoMatchingEdge { .. }
+        | FlowDefinitionInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -207,9 +207,10 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
         "xtask: cargo test --workspace --no-fail-fast {}",
         extra_args.join(" ")
     );
-    match command.status() {
-        Ok(status) if status.success() => {}
-        Ok(_) => failed.push("cargo test"),
+    let mut totals = TestTotals::default();
+    match run_counting(&mut command, &mut totals) {
+        Ok(true) => {}
+        Ok(false) => failed.push("cargo test"),
         Err(error) => {
             eprintln!("xtask: cannot run cargo: {error}");
             failed.push("cargo test");
@@ -226,13 +227,59 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
     } else {
         "SQLite only; PostgreSQL SKIPPED"
     };
-    if failed.is_empty() {
+    let ok = failed.is_empty();
+    if ok {
         println!("xtask test: ok ({halves})");
-        true
     } else {
         println!("xtask test: FAILED ({}) ({halves})", failed.join(", "));
-        false
     }
+    // The plain closing line CI reads: the sum over every test binary of this run.
+    println!("total: {} passed, {} failed", totals.passed, totals.failed);
+    ok
+}
+
+/// Sums of the `test result:` lines of one `cargo test` run.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TestTotals {
+    passed: u64,
+    failed: u64,
+}
+
+impl TestTotals {
+    /// Adds the counts of a line such as `test result: ok. 12 passed; 0 failed; 0 ignored; …`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(number), Some(kind)) = (words.next(), words.next()) {
+                let Ok(number) = number.parse::<u64>() else {
+                    continue;
+                };
+                match kind {
+                    "passed" => self.passed += number,
+                    "failed" => self.failed += number,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Runs the command with its standard output passed through line by line and counted.
+fn run_counting(command: &mut Command, totals: &mut TestTotals) -> std::io::Result<bool> {
+    use std::io::{BufRead, Write};
+    let mut child = command.stdout(std::process::Stdio::piped()).spawn()?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            totals.add_line(&line);
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    Ok(child.wait()?.success())
 }
 
 /// `cargo fmt --check` when rustfmt is installed. A difference fails under CI and is a
@@ -273,6 +320,23 @@ fn check_format(root: &Path, ci: bool, failed: &mut Vec<&str>, skipped: &mut Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_test_result_lines() {
+        let mut totals = TestTotals::default();
+        totals.add_line("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.08s");
+        totals.add_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        totals.add_line("running 4 tests");
+        assert_eq!(
+            totals,
+            TestTotals {
+                passed: 15,
+                failed: 2
+            }
+        );
+    }
 
     #[test]
     fn reads_the_test_server_url() {

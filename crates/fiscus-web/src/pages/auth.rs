@@ -62,7 +62,7 @@ fn login_markup(view: &LoginView<'_>) -> Markup {
                     span class="brand-mark big" { "F" }
                     div {
                         div class="login-title" { (PRODUCT_NAME) }
-                        div class="muted small" { "财政预算管理 · 基础信息 · 指标 · 支付" }
+                        div class="muted small" { "财政预算管理 · 基础信息管理" }
                     }
                 }
                 h1 { "用户登录" }
