@@ -139,6 +139,9 @@ pub struct HistoryEntry {
     /// Who else the action names: the delegate, the new assignee, the added signer, the
     /// people copied or reminded, the owner a delegate hands back to.
     pub target_users: Vec<UserName>,
+    /// The node a return or a withdrawal sends the document to (`None`: to the submitter, or
+    /// the action moves nothing).
+    pub to_node: Option<NodeCode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,11 +6,12 @@
 //! hand-overs and notifications (delegate, transfer, add signer, copy to, remind) are in
 //! `handover.rs`.
 
+use crate::code::UserName;
 use crate::flow::command::{
     ActionKind, Actor, CandidateResolver, Command, Effect, ReturnTarget, Transition,
 };
 use crate::flow::condition::DocumentFacts;
-use crate::flow::definition::{FlowDefinition, NodeCode};
+use crate::flow::definition::{ApproverMode, FlowDefinition, NodeCode};
 use crate::flow::handover;
 use crate::flow::mode::after_signers;
 use crate::flow::permit::{Withdrawal, permit, withdrawal};
@@ -47,7 +48,7 @@ pub fn apply(
             approve(&mut step, actor, &task, &opinion)?
         }
         (Command::Return { to, opinion, .. }, Some(task)) => {
-            return_(&mut step, actor, &task, &to, &opinion)?
+            return_document(&mut step, actor, &task, &to, &opinion)?
         }
         (Command::Reject { opinion, .. }, Some(task)) => reject(&mut step, actor, &task, &opinion)?,
         (Command::Delegate { to, .. }, Some(task)) => {
@@ -93,7 +94,7 @@ pub(crate) fn record<'r>(
     action: ActionKind,
     node_code: Option<&NodeCode>,
     task_id: Option<TaskId>,
-    actor: &'r crate::code::UserName,
+    actor: &'r UserName,
     opinion: &'r str,
 ) -> Record<'r> {
     Record {
@@ -103,6 +104,7 @@ pub(crate) fn record<'r>(
         actor,
         opinion,
         target_users: Vec::new(),
+        to_node: None,
     }
 }
 
@@ -162,7 +164,7 @@ fn approve(
     step.settle(&actor.user_name, task.task_id)
 }
 
-fn return_(
+fn return_document(
     step: &mut Step<'_>,
     actor: &Actor,
     task: &TaskState,
@@ -182,8 +184,9 @@ fn return_(
         &actor.user_name,
         opinion,
     );
-    if target.is_none() {
-        entry.target_users.push(step.state.submitter.clone());
+    match &target {
+        None => entry.target_users.push(step.state.submitter.clone()),
+        Some((_, node_code)) => entry.to_node = Some(node_code.clone()),
     }
     step.record(entry);
     step.set_status(task.task_id, TaskStatus::Done(Decision::Return));
@@ -254,10 +257,8 @@ fn reject(
         opinion,
     ));
     step.set_status(task.task_id, TaskStatus::Done(Decision::Reject));
-    let vote = matches!(
-        node.mode,
-        crate::flow::definition::ApproverMode::Ratio { .. }
-    ) && task.origin == TaskOrigin::Candidate;
+    let vote =
+        matches!(node.mode, ApproverMode::Ratio { .. }) && task.origin == TaskOrigin::Candidate;
     if vote {
         return step.settle(&actor.user_name, task.task_id);
     }
@@ -290,13 +291,15 @@ fn withdraw(step: &mut Step<'_>, actor: &Actor) -> Result<(), Rejection> {
                     .ok_or(Rejection::NotFound {
                         what: "待办任务"
                     })?;
-            step.record(record(
+            let mut entry = record(
                 ActionKind::Withdraw,
-                Some(&advance.from_node),
+                current.as_ref(),
                 Some(advance.task_id),
                 &actor.user_name,
                 "",
-            ));
+            );
+            entry.to_node = Some(advance.from_node.clone());
+            step.record(entry);
             step.cancel_unfinished();
             step.state.path.pop();
             step.state.current_node = Some(advance.from_node.clone());

@@ -42,6 +42,7 @@ pub struct Record<'r> {
     pub actor: &'r UserName,
     pub opinion: &'r str,
     pub target_users: Vec<UserName>,
+    pub to_node: Option<NodeCode>,
 }
 
 impl<'a> Step<'a> {
@@ -79,6 +80,7 @@ impl<'a> Step<'a> {
             actor: record.actor.clone(),
             opinion: record.opinion.to_owned(),
             target_users: record.target_users,
+            to_node: record.to_node,
         }));
     }
 

@@ -13,7 +13,7 @@ fn the_last_actor_withdraws_while_the_next_node_has_not_acted() {
         "liwei",
         Command::Withdraw,
         Ok(&[
-            "history 3 withdraw unit_review #1 liwei",
+            "history 3 withdraw dept_review #1 liwei ⇒ unit_review",
             "cancel #3",
             "open #4 unit_review liwei 0",
         ]),

@@ -211,7 +211,7 @@ fn a_signer_added_after_must_approve_too() {
         "zheng",
         Command::Withdraw,
         Ok(&[
-            "history 5 withdraw unit_review #3 zheng",
+            "history 5 withdraw dept_review #3 zheng ⇒ unit_review",
             "cancel #4",
             "open #5 unit_review zheng 0",
         ]),

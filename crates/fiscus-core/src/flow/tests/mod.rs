@@ -292,8 +292,12 @@ pub fn render(effect: &Effect) -> String {
             } else {
                 format!(" → {}", users(&entry.target_users))
             };
+            let to_node = entry
+                .to_node
+                .as_ref()
+                .map_or(String::new(), |n| format!(" ⇒ {n}"));
             format!(
-                "history {} {} {node} {task} {}{opinion}{targets}",
+                "history {} {} {node} {task} {}{opinion}{targets}{to_node}",
                 entry.seq,
                 entry.action.code(),
                 entry.actor

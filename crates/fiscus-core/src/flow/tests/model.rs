@@ -248,6 +248,14 @@ fn random_walks_agree_with_the_reference_models() {
             assert_eq!(replay.inbox, open, "{label}: inbox");
             assert_eq!(replay.status, world.state.status, "{label}: status");
         }
+        // The store may keep the state as JSON: it must come back unchanged.
+        let stored = serde_json::to_string(&world.state).unwrap_or_default();
+        let loaded: Result<InstanceState, _> = serde_json::from_str(&stored);
+        assert_eq!(
+            loaded.ok().as_ref(),
+            Some(&world.state),
+            "seed {seed}: state round trip"
+        );
     }
     assert!(n_applied > 4000, "the walks mostly move: {n_applied}");
 }

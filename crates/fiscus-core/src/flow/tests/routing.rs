@@ -170,7 +170,7 @@ fn returns_go_to_allowed_earlier_nodes_only() {
         "qian",
         returning(4, ReturnTarget::ToPrevious),
         Ok(&[
-            "history 4 return business_review #4 qian 「请核实」",
+            "history 4 return business_review #4 qian 「请核实」 ⇒ dept_review",
             "close #4 returned",
             "cancel #5 #6",
             "open #7 dept_review zhao 0",
@@ -189,7 +189,7 @@ fn returns_go_to_allowed_earlier_nodes_only() {
         "sunli",
         returning(9, ReturnTarget::ToNode(code("dept_review"))),
         Ok(&[
-            "history 6 return business_review #9 sunli 「请核实」",
+            "history 6 return business_review #9 sunli 「请核实」 ⇒ dept_review",
             "close #9 returned",
             "cancel #8 #10",
             "open #11 dept_review zhao 0",
