@@ -100,6 +100,22 @@ pub fn elements() -> Vec<ElementRow> {
         .collect()
 }
 
+/// The first `n_max` (code, name) pairs of a shipped national table, in file order (top
+/// levels first): examples for the import template. Empty for an element not shipped.
+pub fn shipped_examples(element_code: &str, n_max: usize) -> Vec<(String, String)> {
+    SHIPPED_TABLES
+        .iter()
+        .find(|(code, _)| *code == element_code)
+        .map(|(_, csv)| {
+            data_lines(csv)
+                .filter(|fields| fields.len() >= 2)
+                .take(n_max)
+                .map(|fields| (fields[0].clone(), fields[1].clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Loads the element catalogue and the shipped national tables as `fiscal_year` (used for the
 /// shipped year and, by the demo, for the year after). Returns the number of codes inserted.
 pub async fn load_national(tx: &mut Tx, fiscal_year: i32) -> Result<u64, AppError> {

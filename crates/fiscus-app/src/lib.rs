@@ -7,6 +7,8 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod flow;
+pub mod import;
 pub mod masterdata;
 pub mod settings;
 

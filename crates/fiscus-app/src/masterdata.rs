@@ -49,7 +49,12 @@ fn stamp(who: &Principal, creating: bool) -> Vec<(&'static str, Bind)> {
 }
 
 impl App {
-    fn require(&self, who: &Principal, action: Action, spec: &EntitySpec) -> Result<(), AppError> {
+    pub(crate) fn require(
+        &self,
+        who: &Principal,
+        action: Action,
+        spec: &EntitySpec,
+    ) -> Result<(), AppError> {
         if who.can(action, spec.resource) {
             Ok(())
         } else {
@@ -146,13 +151,30 @@ impl App {
         input: &Input,
         ctx: &RequestCtx,
     ) -> Result<String, AppError> {
+        // Refused before waiting for the writer; `create_in_tx` checks again for its callers.
+        self.require(who, Action::Write, spec)?;
+        let mut tx = self.db.begin().await?;
+        let key = self.create_in_tx(&mut tx, who, spec, input, ctx).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Creates one record inside the caller's transaction: the one path of every create,
+    /// the single form or API call and each row of an Excel import alike. Returns the key.
+    pub(crate) async fn create_in_tx(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        spec: &'static EntitySpec,
+        input: &Input,
+        ctx: &RequestCtx,
+    ) -> Result<String, AppError> {
         self.require(who, Action::Write, spec)?;
         let mut record = parse_fields(spec, input, Mode::Create)?;
         check_record(spec, &mut record)?;
-        let mut tx = self.db.begin().await?;
-        let (key, mut system) = self.prepare_create(&mut tx, who, spec, &mut record).await?;
+        let (key, mut system) = self.prepare_create(tx, who, spec, &mut record).await?;
         system.extend(stamp(who, true));
-        records::insert(&mut tx, spec, &record, &system)
+        records::insert(tx, spec, &record, &system)
             .await
             .map_err(|error| match error {
                 StoreError::UniqueViolation => {
@@ -169,17 +191,9 @@ impl App {
                     .map(|v| (field.name.to_owned(), display_value(field.kind, v).into()))
             })
             .collect();
-        self.audit(
-            &mut tx,
-            who,
-            "create",
-            spec,
-            &key,
-            serde_json::Value::Object(changes),
-            ctx,
-        )
-        .await?;
-        tx.commit().await?;
+        let changes = serde_json::Value::Object(changes);
+        self.audit(tx, who, "create", spec, &key, changes, ctx)
+            .await?;
         Ok(key)
     }
 
@@ -752,7 +766,7 @@ fn duplicate_of(spec: &EntitySpec, key: &str, record: &Record) -> Rejection {
     }
 }
 
-fn require_root_bureau(who: &Principal) -> Result<(), AppError> {
+pub(crate) fn require_root_bureau(who: &Principal) -> Result<(), AppError> {
     if who.is_root_bureau() {
         Ok(())
     } else {
@@ -1020,6 +1034,63 @@ impl App {
         fiscal_year: Option<i64>,
     ) -> Result<Vec<(String, String)>, AppError> {
         Ok(fiscus_store::tree::code_names(&self.db, element_code, fiscal_year).await?)
+    }
+}
+
+// Added for the flow engine (issue 3): an approved 基础信息变更 applies its change to the agency
+// through this same path, inside the transaction of the approval. Self-contained on purpose;
+// `update_record` could become `begin` + this + `commit`.
+impl App {
+    /// `update_record` inside the caller's transaction, without the form's optimistic version.
+    pub(crate) async fn update_record_in_tx(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        spec: &'static EntitySpec,
+        key: &str,
+        input: &Input,
+        ctx: &RequestCtx,
+    ) -> Result<(), AppError> {
+        self.require(who, Action::Write, spec)?;
+        let mut changes = parse_fields(spec, input, Mode::Update)?;
+        check_record(spec, &mut changes)?;
+        let old = records::get_for_update(tx, spec, Viewer::User(who), key)
+            .await?
+            .ok_or(Rejection::NotFound { what: spec.label })?;
+        let mut system = self
+            .prepare_update(tx, who, spec, key, &old, &mut changes, input)
+            .await?;
+        let mut diff = serde_json::Map::new();
+        let mut columns = Vec::new();
+        for field in spec.stored_fields() {
+            let Some(new_value) = changes.get(field.name) else {
+                continue;
+            };
+            let old_value = old.get(field.name).cloned().unwrap_or(Value::Null);
+            if *new_value != old_value {
+                diff.insert(
+                    field.name.into(),
+                    serde_json::json!([
+                        display_value(field.kind, &old_value),
+                        display_value(field.kind, new_value)
+                    ]),
+                );
+                columns.push((field.name, Bind::of(field.kind, new_value)));
+            }
+        }
+        for (name, _) in &system {
+            diff.entry(name.to_string())
+                .or_insert_with(|| serde_json::json!(["", "已修改"]));
+        }
+        if diff.is_empty() {
+            return Ok(());
+        }
+        columns.append(&mut system);
+        columns.extend(stamp(who, false));
+        records::update(tx, spec, key, &columns).await?;
+        let diff = serde_json::Value::Object(diff);
+        self.audit(tx, who, "update", spec, key, diff, ctx).await?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,8 @@ use crate::schema::EntitySpec;
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 200;
 pub const EXPORT_ROWS_MAX: u32 = 100_000;
+/// Data rows of one Excel import: all of them are checked and written in one transaction.
+pub const IMPORT_ROWS_MAX: u32 = 10_000;
 pub const SEARCH_TEXT_LENGTH_MAX: usize = 60;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

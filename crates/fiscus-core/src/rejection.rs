@@ -88,6 +88,11 @@ pub enum Rejection {
     SortFieldUnknown { value: String },
     #[error("export_rows_exceeded")]
     ExportRowsExceeded { export_rows_max: u32 },
+    // Excel imports: the file as a whole (each row is checked like a single create).
+    #[error("import_rows_exceeded")]
+    ImportRowsExceeded { import_rows_max: u32 },
+    #[error("import_header_unknown")]
+    ImportHeaderUnknown { header: String },
     // Existence.
     #[error("not_found")]
     NotFound { what: &'static str },
@@ -269,6 +274,12 @@ impl Rejection {
             ExportRowsExceeded { export_rows_max } => {
                 format!("导出行数超过上限 {export_rows_max}，请先缩小查询范围")
             }
+            ImportRowsExceeded { import_rows_max } => {
+                format!("导入文件超过 {import_rows_max} 行数据，请分成几个文件分别导入")
+            }
+            ImportHeaderUnknown { header } => format!(
+                "表头「{header}」无法识别：请使用下载的导入模板，每列表头须为字段的中文名称（或字段名），且只出现一次"
+            ),
             NotFound { what } => format!("{what}不存在或无权查看"),
             ParentUnknown { field, value } => format!("「{field}」中的上级「{value}」不存在"),
             CodeNotInYearTable {
@@ -415,6 +426,12 @@ impl Rejection {
             ExportRowsExceeded {
                 export_rows_max: 100_000,
             },
+            ImportRowsExceeded {
+                import_rows_max: 10_000,
+            },
+            ImportHeaderUnknown {
+                header: "备注2".into(),
+            },
             NotFound { what: "单位" },
             ParentUnknown {
                 field: "上级区划",
@@ -532,6 +549,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 70);
+        assert_eq!(examples.len(), 72);
     }
 }

@@ -1,7 +1,7 @@
 //! The shape of every master-data record kind, as data: fields, Chinese labels, types, which
 //! may be searched, sorted, filtered and edited. The store builds its whitelisted SQL from it,
-//! the web layer its lists, forms, Excel exports and OpenAPI schemas, the validation its
-//! generic checks — so a field is declared once.
+//! the web layer its lists, forms, Excel exports and OpenAPI schemas, the application its
+//! Excel import templates, the validation its generic checks — so a field is declared once.
 
 use crate::role::Resource;
 

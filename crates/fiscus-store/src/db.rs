@@ -190,4 +190,26 @@ impl Tx {
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
+
+    /// One step of the row savepoint of an import: each row runs between `Set` and
+    /// `Release`, and a refused row is undone with `RollBackTo` first. On PostgreSQL a failed
+    /// statement aborts the whole transaction; rolling back to the savepoint is what lets
+    /// the next row still be checked. Both backends know the same three statements.
+    pub async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
+        let statement = match step {
+            Savepoint::Set => "SAVEPOINT import_row",
+            Savepoint::RollBackTo => "ROLLBACK TO SAVEPOINT import_row",
+            Savepoint::Release => "RELEASE SAVEPOINT import_row",
+        };
+        on_tx!(self, conn => { sqlx::query(statement).execute(&mut *conn).await?; });
+        Ok(())
+    }
+}
+
+/// The statements of [`Tx::savepoint`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Savepoint {
+    Set,
+    RollBackTo,
+    Release,
 }

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod codes;
 mod db;
 pub mod facts;
+pub mod flow;
 pub mod migrate;
 pub mod records;
 pub mod sql;
@@ -16,5 +17,5 @@ pub mod testing;
 pub mod tree;
 pub mod verify;
 
-pub use db::{Backend, Db, StoreError, Tx};
+pub use db::{Backend, Db, Savepoint, StoreError, Tx};
 pub use sql::Bind;

@@ -10,12 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "flow",
+        sqlite: include_str!("../migrations/sqlite/0002_flow.sql"),
+        postgres: include_str!("../migrations/postgres/0002_flow.sql"),
+    },
+];
 
 /// Applies pending migrations; returns the versions applied now.
 pub async fn run(db: &Db) -> Result<Vec<i64>, StoreError> {

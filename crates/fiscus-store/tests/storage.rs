@@ -370,7 +370,7 @@ async fn migrations_are_idempotent(test_db: TestDb) {
         bulk::count_rows(&mut tx, "schema_migrations")
             .await
             .expect("count"),
-        1
+        2, // 0001 foundation, 0002 flow
     );
     assert_eq!(
         bulk::count_rows(&mut tx, "region")

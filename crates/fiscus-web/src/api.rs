@@ -20,6 +20,10 @@ use crate::context::{ApiUser, RequestInfo, clear_session_cookie, session_cookie}
 use crate::error::ApiError;
 use crate::state::AppState;
 
+mod import;
+
+pub use import::XLSX_CONTENT_TYPE;
+
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/session", post(login).delete(logout))
@@ -34,6 +38,11 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/persons/{key}/identity", get(reveal_identity))
         .route("/api/v1/{entity}", get(list).post(create))
         .route("/api/v1/{entity}/export.xlsx", get(export))
+        .route(
+            "/api/v1/{entity}/import-template.xlsx",
+            get(import::template),
+        )
+        .route("/api/v1/{entity}/import", post(import::upload))
         .route(
             "/api/v1/{entity}/{key}",
             get(read).patch(update).put(update),
@@ -179,17 +188,19 @@ async fn export(
 }
 
 pub fn xlsx_response(spec: &EntitySpec, bytes: Vec<u8>) -> Response {
+    xlsx_file_response(spec.name, spec.label, bytes)
+}
+
+/// An .xlsx download named `{ascii_name}.xlsx`, or `{chinese_name}.xlsx` where the browser
+/// understands RFC 5987 names.
+pub fn xlsx_file_response(ascii_name: &str, chinese_name: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!(
-        "attachment; filename=\"{}.xlsx\"; filename*=UTF-8''{}.xlsx",
-        spec.name,
-        crate::context::percent_encode(spec.label)
+        "attachment; filename=\"{ascii_name}.xlsx\"; filename*=UTF-8''{}.xlsx",
+        crate::context::percent_encode(chinese_name)
     );
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
+            (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,

@@ -20,7 +20,8 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "fiscus_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
-/// Largest form body read for the CSRF check (bigger uploads use multipart, checked by header).
+/// Largest urlencoded form body read for the CSRF check. Multipart bodies (file uploads) are
+/// read up to `REQUEST_BODY_BYTES_MAX`.
 pub const FORM_BODY_BYTES_MAX: usize = 1024 * 1024;
 
 /// Where the request came from.
@@ -130,8 +131,9 @@ fn cross_origin(headers: &HeaderMap) -> bool {
     origin != "null" && origin_host != host
 }
 
-/// Checks the session's CSRF token against the header or, for forms, the `_csrf` field.
-/// Returns the request, rebuilt when its body had to be read.
+/// Checks the session's CSRF token against the header or, for forms, the `_csrf` field: of
+/// an urlencoded body, or the `_csrf` part of a multipart body (file uploads, where forms put
+/// the field first). Returns the request, rebuilt with the same bytes when its body was read.
 async fn verify_csrf(request: Request, expected: &str) -> Result<Request, Rejection> {
     if let Some(sent) = request
         .headers()
@@ -144,19 +146,26 @@ async fn verify_csrf(request: Request, expected: &str) -> Result<Request, Reject
             Err(Rejection::CsrfTokenInvalid)
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Err(Rejection::CsrfTokenInvalid);
-    }
+        .unwrap_or_default()
+        .to_owned();
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, FORM_BODY_BYTES_MAX)
-        .await
-        .map_err(|_| Rejection::CsrfTokenInvalid)?;
-    let sent = form_urlencoded_value(&bytes, CSRF_FIELD);
+    let (sent, bytes) = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = to_bytes(body, FORM_BODY_BYTES_MAX)
+            .await
+            .map_err(|_| Rejection::CsrfTokenInvalid)?;
+        (form_urlencoded_value(&bytes, CSRF_FIELD), bytes)
+    } else if let Some(boundary) = multipart_boundary(&content_type) {
+        let bytes = to_bytes(body, crate::REQUEST_BODY_BYTES_MAX)
+            .await
+            .map_err(|_| Rejection::CsrfTokenInvalid)?;
+        (multipart_value(&bytes, &boundary, CSRF_FIELD), bytes)
+    } else {
+        return Err(Rejection::CsrfTokenInvalid);
+    };
     if sent.as_deref() != Some(expected) {
         return Err(Rejection::CsrfTokenInvalid);
     }
@@ -169,6 +178,65 @@ fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
         let (key, value) = pair.split_once('=')?;
         (key == name).then(|| value.to_owned())
     })
+}
+
+/// The boundary of a `multipart/form-data` content type (RFC 7578), quotes removed.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let mut params = content_type.split(';');
+    let essence = params.next()?.trim();
+    if !essence.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.find_map(|param| {
+        let (key, value) = param.trim().split_once('=')?;
+        let value = value.trim().trim_matches('"');
+        (key.trim().eq_ignore_ascii_case("boundary") && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// The text of the part named `name` in a multipart body: just enough of RFC 7578 to read
+/// a small text field. Parts are `--boundary CRLF headers CRLF CRLF content CRLF`, and the
+/// body ends with `--boundary--`. The scan stops at the wanted part.
+fn multipart_value(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let next_part = format!("\r\n--{boundary}");
+    let mut rest = &body[find(body, delimiter.as_bytes())? + delimiter.len()..];
+    while !rest.starts_with(b"--") {
+        let headers_end = find(rest, b"\r\n\r\n")?;
+        let headers = std::str::from_utf8(&rest[..headers_end]).ok()?;
+        let content = &rest[headers_end + 4..];
+        let content_end = find(content, next_part.as_bytes())?;
+        if part_name(headers) == Some(name) {
+            return std::str::from_utf8(&content[..content_end])
+                .ok()
+                .map(str::to_owned);
+        }
+        rest = &content[content_end + next_part.len()..];
+    }
+    None
+}
+
+/// The `name` parameter of a part's `Content-Disposition: form-data; name="…"` header.
+fn part_name(headers: &str) -> Option<&str> {
+    let disposition = headers.split("\r\n").find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case("content-disposition")
+            .then_some(value)
+    })?;
+    disposition.split(';').find_map(|param| {
+        let (key, value) = param.trim().split_once('=')?;
+        (key.trim() == "name").then(|| value.trim().trim_matches('"'))
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -329,4 +397,35 @@ pub fn session_cookie(token: &str, max_age_seconds: i64) -> String {
 
 pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_part_is_read_from_a_multipart_body() {
+        let content_type = "multipart/form-data; boundary=\"----b0undary\"";
+        let boundary = multipart_boundary(content_type).unwrap_or_default();
+        assert_eq!(boundary, "----b0undary");
+        assert_eq!(multipart_boundary("application/json"), None);
+        let body = concat!(
+            "preamble\r\n",
+            "------b0undary\r\n",
+            "Content-Disposition: form-data; name=\"file\"; filename=\"_csrf.xlsx\"\r\n",
+            "Content-Type: application/octet-stream\r\n\r\n",
+            "PK\u{3}\u{4} name=\"_csrf\"\r\n",
+            "------b0undary\r\n",
+            "content-disposition: form-data; name=\"_csrf\"\r\n\r\n",
+            "abc123\r\n",
+            "------b0undary--\r\n"
+        );
+        let value = multipart_value(body.as_bytes(), &boundary, CSRF_FIELD);
+        assert_eq!(value.as_deref(), Some("abc123"));
+        assert_eq!(multipart_value(body.as_bytes(), &boundary, "other"), None);
+        assert_eq!(
+            multipart_value(b"no parts at all", &boundary, CSRF_FIELD),
+            None
+        );
+    }
 }

@@ -56,7 +56,9 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | PasswordReused
         | PageSizeExceeded { .. }
         | SortFieldUnknown { .. }
-        | ExportRowsExceeded { .. } => StatusCode::BAD_REQUEST,
+        | ExportRowsExceeded { .. }
+        | ImportRowsExceeded { .. }
+        | ImportHeaderUnknown { .. } => StatusCode::BAD_REQUEST,
         ParentUnknown { .. }
         | CodeNotInYearTable { .. }
         | ElementUnknown { .. }

@@ -13,7 +13,7 @@ pub mod state;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -22,7 +22,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::state::AppState;
 
-/// Largest request body accepted (forms and JSON; Excel uploads come with a later issue).
+/// Largest request body accepted: forms, JSON and Excel uploads (.xlsx files for import).
 pub const REQUEST_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
 
 /// The whole application as an axum router.
@@ -44,6 +44,9 @@ pub fn router(app: App) -> axum::Router {
             context::middleware,
         ))
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX))
+        // axum's extractors (raw bytes, multipart) apply their own 2 MB default unless told:
+        // one limit for the whole server.
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .with_state(state)
 }
 

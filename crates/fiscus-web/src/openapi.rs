@@ -4,6 +4,8 @@
 use fiscus_core::schema::{ALL, Edit, EntitySpec, FieldKind, FieldSpec};
 use serde_json::{Map, Value, json};
 
+const XLSX: &str = crate::api::XLSX_CONTENT_TYPE;
+
 fn field_schema(field: &FieldSpec) -> Value {
     let mut schema = match field.kind {
         FieldKind::Int | FieldKind::Year => json!({ "type": "integer" }),
@@ -106,6 +108,19 @@ pub fn document() -> Value {
             "get": { "summary": format!("导出{}（Excel）", spec.label), "tags": [spec.label], "parameters": list_parameters(spec),
                      "responses": with_errors(json!({ "200": { "description": "xlsx 文件", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } } })) }
         }));
+        paths.insert(format!("/api/v1/{name}/import-template.xlsx"), json!({
+            "get": { "summary": format!("下载{}导入模板（Excel）", spec.label), "tags": [spec.label],
+                     "responses": with_errors(json!({ "200": { "description": "xlsx 模板：第 1 张表为表头（字段中文名），「说明」表逐列说明填写要求", "content": { XLSX: {} } } })) }
+        }));
+        paths.insert(format!("/api/v1/{name}/import"), json!({
+            "post": { "summary": format!("导入{}（Excel，全部成功或全部不导入）", spec.label), "tags": [spec.label],
+                      "description": format!("请求体为 xlsx 文件本身，第 1 张表第 1 行为表头（字段中文名或字段名）。最多 {} 行数据，文件不超过 {} 字节。", fiscus_core::query::IMPORT_ROWS_MAX, crate::REQUEST_BODY_BYTES_MAX),
+                      "requestBody": { "required": true, "content": { XLSX: { "schema": { "type": "string", "format": "binary" } }, "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                      "responses": with_errors(json!({
+                          "200": { "description": "全部导入", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportReport" } } } },
+                          "422": { "description": "有行未通过检查，全部未导入；errors 列出每一行的错误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportReport" } } } }
+                      })) }
+        }));
         paths.insert(format!("/api/v1/{name}/{{key}}"), json!({
             "get": { "summary": format!("{}详情", spec.label), "tags": [spec.label], "parameters": key,
                      "responses": with_errors(json!({ "200": { "description": "记录", "content": { "application/json": { "schema": schema_ref } } } })) },
@@ -124,6 +139,19 @@ pub fn document() -> Value {
                      "responses": with_errors(json!({ "200": { "description": "变更记录（新在前）" } })) }
         }));
     }
+    schemas.insert(
+        "ImportReport".into(),
+        json!({
+            "type": "object", "description": "导入结果",
+            "properties": {
+                "n_imported": { "type": "integer", "description": "导入的记录数；有错误时为 0" },
+                "errors": { "type": "array", "items": { "type": "object", "properties": {
+                    "row": { "type": "integer", "description": "Excel 中的行号（表头为第 1 行）" },
+                    "field": { "type": ["string", "null"], "description": "出错字段的中文名" },
+                    "code": { "type": "string" }, "message": { "type": "string" } } } }
+            }
+        }),
+    );
     let simple = |summary: &str, method: &str| json!({ method: { "summary": summary, "tags": ["系统"], "responses": with_errors(json!({ "200": { "description": "成功" } })) } });
     paths.insert("/api/v1/session".into(), json!({
         "post": { "summary": "登录（设置会话 Cookie，返回 CSRF 令牌）", "tags": ["系统"], "security": [],

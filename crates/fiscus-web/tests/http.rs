@@ -19,5 +19,7 @@ mod auth;
 mod bad_input;
 #[path = "http/browser.rs"]
 mod browser;
+#[path = "http/import.rs"]
+mod import;
 #[path = "http/scope.rs"]
 mod scope;

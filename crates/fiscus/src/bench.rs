@@ -63,7 +63,13 @@ pub async fn foundation(database_url: Option<String>) -> Result<bool> {
         remove_sqlite_files(path);
     }
     let lines = measured?;
-    print_table(&lines);
+    print_table(
+        &lines,
+        Some(
+            "Memory is that of this whole process: the server with its pools open, after it \
+             loaded the demo in the same process.",
+        ),
+    );
     let passed = lines.iter().all(|line| line.pass != Some(false));
     println!("bench foundation: {}", if passed { "PASS" } else { "FAIL" });
     Ok(passed)
@@ -276,7 +282,7 @@ fn megabytes(kb: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-fn print_table(lines: &[Line]) {
+fn print_table(lines: &[Line], note: Option<&str>) {
     let title = ["measure", "target", "measured", "result"];
     let rows: Vec<[&str; 4]> = lines
         .iter()
@@ -309,11 +315,284 @@ fn print_table(lines: &[Line]) {
             .collect();
         println!("{}", cells.join("  ").trim_end());
     }
-    println!();
+    if let Some(note) = note {
+        println!();
+        println!("{note}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `fiscus bench flow`
+
+const TRANSITIONS: usize = 500;
+const TRANSITION_P50_MS_MAX: u128 = 5;
+const INBOX_OPEN_TASKS: usize = 10_000;
+const INBOX_QUERIES: usize = 100;
+const INBOX_P99_MS_MAX: u128 = 100;
+const INBOX_PAGE_SIZE: u32 = 20;
+
+/// `fiscus bench flow`: on a fresh SQLite file with the small demo, one transition with its
+/// history write (an approval on the first node of 基础信息变更, which closes the task, opens
+/// the next node's and appends the history), and the first page of the 待办 inbox of a user
+/// with 10,000 open tasks. Returns whether every target was met.
+pub async fn flow(database_url: Option<String>) -> Result<bool> {
+    let temporary = database_url
+        .is_none()
+        .then(|| std::env::temp_dir().join(format!("fiscus-bench-flow-{}.db", std::process::id())));
+    let url = match (&database_url, &temporary) {
+        (Some(url), _) => url.clone(),
+        (None, Some(path)) => format!("sqlite://{}", path.display()),
+        (None, None) => bail!("no database for the benchmark"),
+    };
+    let secret_key = fiscus_app::crypto::random_token().map_err(app_error)?;
+    let settings = Settings {
+        database_url: url.clone(),
+        secret_key: Secret::new(secret_key),
+        demo_mode: true,
+        ..Settings::default()
+    };
     println!(
-        "Memory is that of this whole process: the server with its pools open, after it loaded \
-         the demo in the same process."
+        "bench flow on {}",
+        match &temporary {
+            Some(path) => format!("a fresh temporary SQLite file {}", path.display()),
+            None => redact_url(&url),
+        }
     );
+    let measured = measure_flow(&settings).await;
+    if let Some(path) = &temporary {
+        remove_sqlite_files(path);
+    }
+    let lines = measured?;
+    print_table(
+        &lines,
+        Some(
+            "Timed in this process through the use cases (no HTTP); the transition includes its \
+             task upserts and history rows, committed on the SQLite writer.",
+        ),
+    );
+    let passed = lines.iter().all(|line| line.pass != Some(false));
+    println!("bench flow: {}", if passed { "PASS" } else { "FAIL" });
+    Ok(passed)
+}
+
+async fn measure_flow(settings: &Settings) -> Result<Vec<Line>> {
+    use fiscus_core::flow::Command;
+    use fiscus_store::flow::InboxQuery;
+
+    let app = open_app(settings).await?;
+    eprintln!("loading the small demo …");
+    demo::run(&app, Scale::Small)
+        .await
+        .map_err(app_error)
+        .context("demo --scale small (the database must be empty)")?;
+    let (agency_code, clerk, approver) = bench_unit(&app).await?;
+    let ctx = fiscus_app::RequestCtx::default();
+    eprintln!("submitting {TRANSITIONS} documents …");
+    let mut doc_ids = Vec::with_capacity(TRANSITIONS);
+    for index in 0..TRANSITIONS {
+        let mut input = fiscus_core::masterdata::Input::default();
+        input
+            .0
+            .insert("agency_leader_per_name".into(), format!("负责人{index}"));
+        let doc_id = app
+            .create_unit_change(&clerk, &input, true, &ctx)
+            .await
+            .map_err(app_error)?;
+        doc_ids.push(doc_id);
+    }
+    let mut durations = Vec::with_capacity(TRANSITIONS);
+    for doc_id in &doc_ids {
+        let command = Command::Approve {
+            task_id: fiscus_core::flow::TaskId(1),
+            opinion: "同意".into(),
+        };
+        let started = Instant::now();
+        app.flow_act(&approver, doc_id, command, &ctx)
+            .await
+            .map_err(app_error)?;
+        durations.push(started.elapsed());
+    }
+    durations.sort_unstable();
+    let mut lines = Vec::new();
+    let p50 = percentile(&durations, 50);
+    lines.push(Line {
+        measure: format!("approve (transition + tasks + history), p50 of {TRANSITIONS}"),
+        target: format!("< {TRANSITION_P50_MS_MAX} ms"),
+        measured: milliseconds(p50),
+        pass: Some(p50.as_millis() < TRANSITION_P50_MS_MAX),
+    });
+    lines.push(Line {
+        measure: format!("approve (transition + tasks + history), p99 of {TRANSITIONS}"),
+        target: "—".into(),
+        measured: milliseconds(percentile(&durations, 99)),
+        pass: None,
+    });
+
+    eprintln!("inserting {INBOX_OPEN_TASKS} open tasks for one user …");
+    let inbox_user = approver.user_name.to_string();
+    insert_open_tasks(&app, &agency_code, clerk.user_name.as_str(), &inbox_user).await?;
+    let query = InboxQuery {
+        page: 1,
+        page_size: INBOX_PAGE_SIZE,
+        ..InboxQuery::default()
+    };
+    let mut durations = Vec::with_capacity(INBOX_QUERIES);
+    for index in 0..WARMUP_REQUESTS + INBOX_QUERIES {
+        let started = Instant::now();
+        let (rows, total) = app
+            .flow_inbox(&approver, query.clone())
+            .await
+            .map_err(app_error)?;
+        let counts = app.flow_inbox_counts(&approver).await.map_err(app_error)?;
+        let elapsed = started.elapsed();
+        if rows.len() != INBOX_PAGE_SIZE as usize
+            || total < INBOX_OPEN_TASKS as i64
+            || counts.is_empty()
+        {
+            bail!("the inbox answered {} rows of {total}", rows.len());
+        }
+        if index >= WARMUP_REQUESTS {
+            durations.push(elapsed);
+        }
+    }
+    durations.sort_unstable();
+    push_latency(
+        &mut lines,
+        &format!("待办 first page + counts, {INBOX_OPEN_TASKS} open tasks"),
+        &durations,
+        INBOX_P99_MS_MAX,
+    );
+    app.db.close().await;
+    Ok(lines)
+}
+
+/// A unit of the small demo under a department: its code, clerk and approver.
+async fn bench_unit(
+    app: &fiscus_app::App,
+) -> Result<(String, fiscus_core::Principal, fiscus_core::Principal)> {
+    let data = demo::generate(Scale::Small);
+    let unit = data
+        .units
+        .iter()
+        .find(|unit| unit.depth == 2)
+        .context("no unit under a department in the small demo")?;
+    let principal = |suffix: &str| {
+        let user_name = format!("u{}_{suffix}", unit.agency_code);
+        async move {
+            let user = fiscus_store::auth::user_by_name(&app.db, &user_name)
+                .await?
+                .with_context(|| format!("demo user {user_name} missing"))?;
+            fiscus_app::auth::principal_of(&user).map_err(app_error)
+        }
+    };
+    Ok((
+        unit.agency_code.clone(),
+        principal("clerk").await?,
+        principal("approver").await?,
+    ))
+}
+
+/// Bulk-inserts documents, instances and one open task each for `assignee`.
+async fn insert_open_tasks(
+    app: &fiscus_app::App,
+    agency_code: &str,
+    submitter: &str,
+    assignee: &str,
+) -> Result<()> {
+    use fiscus_store::Bind;
+    let mut tx = app.db.begin().await?;
+    let agency = fiscus_store::facts::agency(&mut tx, agency_code)
+        .await?
+        .context("bench unit missing")?;
+    let definition = fiscus_store::flow::latest_published(&mut tx, "unit_change")
+        .await?
+        .context("no unit_change flow")?;
+    let at = fiscus_store::audit::now();
+    let mut documents = Vec::with_capacity(INBOX_OPEN_TASKS);
+    let mut instances = Vec::with_capacity(INBOX_OPEN_TASKS);
+    let mut tasks = Vec::with_capacity(INBOX_OPEN_TASKS);
+    for index in 0..INBOX_OPEN_TASKS {
+        let doc_id = format!("bench-doc-{index:05}");
+        let instance_id = format!("bench-ins-{index:05}");
+        let title = format!("{}：变更单位负责人 {index}", agency.agency_name);
+        documents.push(vec![
+            Bind::text(doc_id.clone()),
+            Bind::text("unit_change"),
+            Bind::text(title.clone()),
+            Bind::text(agency.mof_div_code.clone()),
+            Bind::text(agency_code),
+            Bind::Int(Some(0)),
+            Bind::text("{}"),
+            Bind::text("in_progress"),
+            Bind::text(submitter),
+            Bind::text(at.clone()),
+            Bind::text(at.clone()),
+        ]);
+        instances.push(vec![
+            Bind::text(instance_id.clone()),
+            Bind::text(doc_id.clone()),
+            Bind::text(definition.flow_code.clone()),
+            Bind::Int(Some(definition.version)),
+            Bind::text("in_progress"),
+            Bind::text("unit_review"),
+            Bind::text("{}"),
+            Bind::Int(Some(1)),
+        ]);
+        tasks.push(fiscus_store::flow::TaskRow {
+            instance_id,
+            task_id: 1,
+            node_code: "unit_review".into(),
+            assignee: assignee.to_owned(),
+            status: "open".into(),
+            due_at: None,
+            created_at: at.clone(),
+            done_at: None,
+            doc_type: "unit_change".into(),
+            doc_id,
+            title,
+            mof_div_code: agency.mof_div_code.clone(),
+            agency_code: Some(agency_code.to_owned()),
+            amount_fen: 0,
+        });
+    }
+    fiscus_store::bulk::insert_rows(
+        &mut tx,
+        "flow_document",
+        &[
+            "doc_id",
+            "doc_type",
+            "title",
+            "mof_div_code",
+            "agency_code",
+            "amount_fen",
+            "payload",
+            "status",
+            "submitter",
+            "created_at",
+            "updated_at",
+        ],
+        documents,
+    )
+    .await?;
+    fiscus_store::bulk::insert_rows(
+        &mut tx,
+        "flow_instance",
+        &[
+            "instance_id",
+            "doc_id",
+            "flow_code",
+            "version",
+            "status",
+            "current_node",
+            "state_json",
+            "revision",
+        ],
+        instances,
+    )
+    .await?;
+    fiscus_store::flow::insert_tasks_bulk(&mut tx, &tasks).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

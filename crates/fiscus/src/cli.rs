@@ -154,6 +154,11 @@ pub enum BenchCommand {
     ///
     /// Uses a fresh temporary SQLite file, or the (empty) database given with --database.
     Foundation,
+    /// The flow engine targets: one approval with its history write (median of 500), and the
+    /// first page of the 待办 inbox of a user with 10,000 open tasks (p99 of 100).
+    ///
+    /// Uses a fresh temporary SQLite file with the small demo, or the (empty) --database.
+    Flow,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

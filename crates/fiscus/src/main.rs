@@ -122,6 +122,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Bench(BenchCommand::Flow) => {
+            if !bench::flow(cli.database.clone()).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Bench(BenchCommand::Foundation) => {
             // Only an explicit --database replaces the temporary file: the benchmark loads
             // the demo, and must never do so into the database of a configuration file.

@@ -44,6 +44,14 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
     for version in &applied {
         tracing::info!(version, "migration applied");
     }
+    // The shipped default flow of each document type, for types that have none yet.
+    let flows = fiscus_app::flow::definitions::ensure_default_flows(db)
+        .await
+        .map_err(app_error)
+        .context("default flows")?;
+    for flow_code in &flows {
+        tracing::info!(flow_code, "default flow loaded");
+    }
     Ok(applied)
 }
 

@@ -200,6 +200,8 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
     for (name, count) in &lines {
         changes.insert((*name).into(), (*count).into());
     }
+    // The demo's users act in flows: the default definitions come with it.
+    crate::flow::definitions::ensure_defaults_in_tx(&mut tx).await?;
     let mut entry = AuditEntry::by(None, "demo_loaded");
     entry.changes = Some(serde_json::Value::Object(changes).to_string());
     fiscus_store::audit::append(&mut tx, &entry).await?;

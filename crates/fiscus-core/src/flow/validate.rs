@@ -71,6 +71,12 @@ pub enum DefinitionProblem {
         numerator: u32,
         denominator: u32,
     },
+    /// A pre-check the application does not know (found by the application at publication:
+    /// the core does not know the registry of checks).
+    PreCheckUnknown {
+        node: NodeCode,
+        check: String,
+    },
 }
 
 impl DefinitionProblem {
@@ -114,6 +120,9 @@ impl DefinitionProblem {
             } => format!(
                 "节点「{node}」的票签比例 {numerator}/{denominator} 不正确：分母须大于 0，分子须在 1 到分母之间"
             ),
+            PreCheckUnknown { node, check } => {
+                format!("节点「{node}」的办理前检查「{check}」不存在")
+            }
         }
     }
 }

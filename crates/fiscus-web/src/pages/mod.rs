@@ -2,8 +2,10 @@
 //! small script only enhances (confirmations, select-all, auto-submitting filters).
 //!
 //! Route map: static paths (`/login`, `/tree`, `/audit-log`, `/static/…`) are matched before
-//! the generic record pages `/{entity}` and `/{entity}/{key}`; an unknown entity name gives
-//! the 404 page.
+//! the generic record pages `/{entity}` and `/{entity}/{key}`, and `/{entity}/new` and
+//! `/{entity}/import` before `/{entity}/{key}`: of all keys only a user name could be `new`
+//! or `import`, and such a user's page would be shadowed. An unknown entity name gives the
+//! 404 page.
 
 mod assets;
 mod audit;
@@ -42,6 +44,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             "/{entity}/new",
             get(records::form::new_form).post(records::form::create),
+        )
+        .route(
+            "/{entity}/import",
+            get(records::import::import_form).post(records::import::import_upload),
         )
         .route("/{entity}/{key}", get(records::detail::detail))
         .route(

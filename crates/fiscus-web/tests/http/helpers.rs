@@ -90,6 +90,8 @@ pub enum Body<'a> {
     Json(&'a Value),
     /// Sent as is with `Content-Type: application/json`.
     Raw(&'a str),
+    /// Bytes sent as is with the given content type (an uploaded file).
+    Bytes(&'a [u8], &'a str),
 }
 
 /// An API client acting as one user (or nobody).
@@ -119,6 +121,9 @@ impl Api {
             Body::Raw(text) => request
                 .header("content-type", "application/json")
                 .body(text.to_owned()),
+            Body::Bytes(bytes, content_type) => request
+                .header("content-type", content_type)
+                .body(bytes.to_vec()),
         };
         let response = request.send().await.expect("the server answers");
         let status = response.status().as_u16();

@@ -1,5 +1,5 @@
 //! The list page of any record kind: free-text search, a filter for every filterable field,
-//! sortable column headers, paging, Excel export of the same query, and 新增.
+//! sortable column headers, paging, Excel export of the same query, Excel import, and 新增.
 
 use std::collections::BTreeMap;
 
@@ -160,6 +160,8 @@ impl ListView<'_> {
         let actions = html! {
             a class="button" href=(export) title="按当前查询条件导出全部记录" { "导出 Excel" }
             @if can_write(&user.principal, spec) {
+                " "
+                a class="button" href=(format!("/{}/import", spec.name)) title="按模板填写 Excel 后批量新增" { "导入 Excel" }
                 " "
                 a class="button primary" href=(format!("/{}/new", spec.name)) { "新增" (spec.label) }
             }

@@ -1,10 +1,11 @@
 //! The generic master-data pages, one set for every `EntitySpec`: the list with search,
 //! filters, sorting and paging (`list`), a record with its change history (`detail`,
-//! `history`), and the create and edit forms (`form`).
+//! `history`), the create and edit forms (`form`), and the Excel import (`import`).
 
 pub mod detail;
 pub mod form;
 pub mod history;
+pub mod import;
 pub mod list;
 
 use fiscus_core::masterdata::{Record, Value};
