@@ -20,12 +20,14 @@ use crate::context::{ApiUser, RequestInfo, clear_session_cookie, session_cookie}
 use crate::error::ApiError;
 use crate::state::AppState;
 
+mod flow;
 mod import;
 
 pub use import::XLSX_CONTENT_TYPE;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(flow::routes())
         .route("/api/v1/session", post(login).delete(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))

@@ -41,6 +41,10 @@ pub fn router(app: App) -> axum::Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            pages::flow::open_task_badge,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             context::middleware,
         ))
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX))

@@ -187,6 +187,7 @@ pub fn document() -> Value {
         "/api/v1/persons/{key}/identity".into(),
         simple("查看人员证件号码明文（记入审计）", "get"),
     );
+    flow_paths(&mut paths, &mut schemas);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Fiscus 预算管理一体化系统 API", "version": env!("CARGO_PKG_VERSION"),
@@ -205,4 +206,115 @@ pub fn document() -> Value {
                     "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] }, "request_id": { "type": "string" } } } } } } } } }
         }
     })
+}
+
+/// The approval flow under `/api/v1/flow`.
+fn flow_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let tags = json!(["审批流程"]);
+    let ok = |description: &str| with_errors(json!({ "200": { "description": description } }));
+    let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    let doc_id = json!({ "name": "doc_id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "单据编号" });
+    let inbox_parameters = json!([
+        { "name": "doc_type", "in": "query", "schema": { "type": "string" }, "description": "单据类型，如 unit_change" },
+        { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "按标题模糊查询" },
+        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+        { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": fiscus_core::query::PAGE_SIZE_MAX } }
+    ]);
+    let actions: Vec<&str> = fiscus_core::flow::ActionKind::ALL
+        .iter()
+        .map(|kind| kind.code())
+        .collect();
+    schemas.insert("FlowDocumentCreate".into(), json!({
+        "type": "object", "required": ["doc_type", "changes"], "description": "新建单据（目前为基础信息变更申请）",
+        "properties": {
+            "doc_type": { "type": "string", "enum": ["unit_change"] },
+            "title": { "type": "string", "description": "可不填；标题由单位名称与变更字段生成" },
+            "changes": { "type": "object", "description": "字段名 → 新值（单位信息中可修改的字段，至少一项）", "additionalProperties": true },
+            "submit": { "type": "boolean", "description": "为 true 时保存后立即送审" }
+        }
+    }));
+    schemas.insert("FlowDocumentUpdate".into(), json!({
+        "type": "object", "required": ["changes"], "description": "修改草稿或被退回的单据（仅提交人）",
+        "properties": { "changes": { "type": "object", "additionalProperties": true } }
+    }));
+    schemas.insert("FlowAction".into(), json!({
+        "type": "object", "required": ["action"], "description": "对单据办理一项操作",
+        "properties": {
+            "action": { "type": "string", "enum": actions },
+            "task_id": { "type": "integer", "description": "办理的任务编号（审核通过、退回、驳回、委派、转办、加签、催办必填）" },
+            "opinion": { "type": "string", "description": "审批意见（退回、驳回必填）" },
+            "to": { "type": "string", "description": "退回目标：submitter（提交人，默认）、previous（上一节点）或节点编码" },
+            "user": { "type": "string", "description": "委派、转办、加签的对象用户名" },
+            "users": { "type": "array", "items": { "type": "string" }, "description": "抄送对象用户名" },
+            "position": { "type": "string", "enum": ["before", "after"], "description": "加签位置" }
+        }
+    }));
+    schemas.insert("FlowBatch".into(), json!({
+        "type": "object", "required": ["action", "items"], "description": "批量审核通过或退回：全部成功或全部不办理",
+        "properties": {
+            "action": { "type": "string", "enum": ["approve", "return"] },
+            "items": { "type": "array", "items": { "type": "object", "required": ["doc_id", "task_id"],
+                "properties": { "doc_id": { "type": "string" }, "task_id": { "type": "integer" } } } },
+            "opinion": { "type": "string", "description": "审批意见（退回必填）" },
+            "to": { "type": "string", "description": "退回目标，默认 submitter" }
+        }
+    }));
+    paths.insert("/api/v1/flow/inbox".into(), json!({
+        "get": { "summary": "待办：本人的未办任务", "tags": tags, "parameters": inbox_parameters,
+                 "responses": ok("一页待办 {items, total, page, page_size}") }
+    }));
+    paths.insert(
+        "/api/v1/flow/inbox/counts".into(),
+        json!({
+            "get": { "summary": "待办数量（按单据类型及合计）", "tags": tags,
+                     "responses": ok("{by_doc_type: {单据类型: 数量}, total}") }
+        }),
+    );
+    paths.insert("/api/v1/flow/done".into(), json!({
+        "get": { "summary": "已办：本人办理过或提交的单据", "tags": tags, "parameters": inbox_parameters,
+                 "responses": ok("一页已办 {items, total, page, page_size}") }
+    }));
+    paths.insert(
+        "/api/v1/flow/notices".into(),
+        json!({
+            "get": { "summary": "未读通知（抄送、催办）", "tags": tags, "responses": ok("{items}") }
+        }),
+    );
+    paths.insert("/api/v1/flow/documents".into(), json!({
+        "post": { "summary": "新建基础信息变更申请（可同时送审）", "tags": tags, "requestBody": body("FlowDocumentCreate"),
+                  "responses": with_errors(json!({ "201": { "description": "已创建的单据（同单据详情）" } })) }
+    }));
+    paths.insert("/api/v1/flow/documents/{doc_id}".into(), json!({
+        "get": { "summary": "单据详情：表头、内容、流程位置、任务、历史、可办理的操作", "tags": tags, "parameters": [doc_id],
+                 "responses": ok("{document, flow, tasks, history, document_actions, task_actions}") },
+        "patch": { "summary": "修改草稿或被退回的单据", "tags": tags, "parameters": [doc_id], "requestBody": body("FlowDocumentUpdate"),
+                   "responses": ok("修改后的单据详情") }
+    }));
+    paths.insert("/api/v1/flow/documents/{doc_id}/history".into(), json!({
+        "get": { "summary": "单据审批历史", "tags": tags, "parameters": [doc_id], "responses": ok("{items}") }
+    }));
+    paths.insert("/api/v1/flow/documents/{doc_id}/actions".into(), json!({
+        "post": { "summary": "办理：送审、审核通过、退回、驳回、撤回、作废、委派、转办、加签、抄送、催办", "tags": tags,
+                  "parameters": [doc_id], "requestBody": body("FlowAction"),
+                  "responses": ok("{doc_id, status}；任务已被他人办理时 409 task_already_handled") }
+    }));
+    paths.insert("/api/v1/flow/batch".into(), json!({
+        "post": { "summary": "批量审核通过或退回（全部成功或全部不办理）", "tags": tags, "requestBody": body("FlowBatch"),
+                  "responses": ok("{n_done}；被拒绝时返回该拒绝的状态码与 {error, doc_id}，doc_id 为出错的单据") }
+    }));
+    paths.insert("/api/v1/flow/definitions".into(), json!({
+        "get": { "summary": "流程定义列表（系统管理员）", "tags": tags, "responses": ok("{items}") },
+        "post": { "summary": "发布流程定义新版本（系统管理员）", "tags": tags,
+                  "description": "请求体为流程定义 JSON（格式见 data/flows/README.md），其中的 version 被忽略。定义有误时返回 422 flow_definition_invalid，消息逐条列出问题。",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                  "responses": with_errors(json!({ "201": { "description": "{flow_code, version}" } })) }
+    }));
+    paths.insert("/api/v1/flow/definitions/{flow_code}/{version}".into(), json!({
+        "get": { "summary": "某一版本的流程定义（系统管理员）", "tags": tags,
+                 "parameters": [
+                     { "name": "flow_code", "in": "path", "required": true, "schema": { "type": "string" } },
+                     { "name": "version", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                 ],
+                 "responses": ok("定义摘要与 definition") }
+    }));
 }

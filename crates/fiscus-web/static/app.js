@@ -27,4 +27,14 @@
       });
     }
   });
+
+  // The 基础信息变更申请 form marks every field whose value differs from the unit's present
+  // one (data-current), as the server does when it redraws the form.
+  function markChanged(target) {
+    if (!target.hasAttribute || !target.hasAttribute("data-current")) return;
+    var field = target.closest(".field");
+    if (field) field.classList.toggle("changed", target.value.trim() !== target.getAttribute("data-current"));
+  }
+  document.addEventListener("input", function (event) { markChanged(event.target); });
+  document.addEventListener("change", function (event) { markChanged(event.target); });
 })();

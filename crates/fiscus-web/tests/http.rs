@@ -19,6 +19,10 @@ mod auth;
 mod bad_input;
 #[path = "http/browser.rs"]
 mod browser;
+#[path = "http/flow.rs"]
+mod flow;
+#[path = "http/flow_browser.rs"]
+mod flow_browser;
 #[path = "http/import.rs"]
 mod import;
 #[path = "http/scope.rs"]

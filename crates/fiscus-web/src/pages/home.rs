@@ -1,5 +1,5 @@
-//! The home page: the user's to-do list (待办; approval tasks arrive with the indicator and
-//! payment modules), quick links, and how many records the user can see.
+//! The home page: the user's first open tasks (待办) with a link to the inbox, quick links,
+//! and how many records the user can see.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -20,8 +20,14 @@ const COUNTED: [(&EntitySpec, &str); 4] = [
     (&schema::STANDARD, "项"),
 ];
 
+/// Open tasks listed on the home page.
+const HOME_TASKS_MAX: u32 = 5;
+
 pub async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
     let principal = &user.principal;
+    let (tasks, n_tasks, nodes) =
+        super::flow::inbox::first_tasks(&state, principal, HOME_TASKS_MAX).await;
+    let returned = super::flow::inbox::returned_to_me(&state, principal).await;
     let mut counts = Vec::new();
     for (spec, unit) in COUNTED {
         if !principal.can(Action::Read, spec.resource) {
@@ -68,9 +74,16 @@ pub async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Re
         div class="grid-2" {
             section class="card" {
                 h2 { "待办事项" }
-                div class="empty" {
-                    div class="empty-title" { "暂无待办事项" }
-                    p { "指标、支付等业务的审核任务将在这里列出，点击即可办理。" }
+                @if !returned.is_empty() {
+                    (super::flow::inbox::returned_card(&returned))
+                }
+                @if tasks.is_empty() && returned.is_empty() {
+                    div class="empty" {
+                        div class="empty-title" { "暂无待办事项" }
+                        p { "需要您审核的单据将在这里列出，点击即可办理。" }
+                    }
+                } @else if !tasks.is_empty() {
+                    (super::flow::inbox::home_tasks(&tasks, n_tasks, &nodes))
                 }
             }
             section class="card" {

@@ -10,10 +10,18 @@ use crate::context::{CSRF_FIELD, CurrentUser, percent_encode};
 
 pub const PRODUCT_NAME: &str = "Fiscus 预算管理一体化系统";
 
+tokio::task_local! {
+    /// The viewer's open-task count for the 待办 badge, set per page request by
+    /// `flow::open_task_badge`; `None` when it could not be read.
+    pub static OPEN_TASKS: Option<i64>;
+}
+
 /// A link of the left navigation.
 struct NavItem {
     href: String,
     label: &'static str,
+    /// A count shown beside the label (open tasks).
+    badge: Option<i64>,
 }
 
 struct NavGroup {
@@ -26,6 +34,7 @@ fn spec_item(principal: &Principal, spec: &'static EntitySpec, items: &mut Vec<N
         items.push(NavItem {
             href: format!("/{}", spec.name),
             label: spec.label,
+            badge: None,
         });
     }
 }
@@ -37,6 +46,7 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
         basic.push(NavItem {
             href: "/tree".into(),
             label: "区划树",
+            badge: None,
         });
     }
     for spec in [
@@ -49,12 +59,34 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
     ] {
         spec_item(principal, spec, &mut basic);
     }
+    let open_tasks = OPEN_TASKS.try_with(|count| *count).ok().flatten();
+    let mut work = vec![
+        NavItem {
+            href: "/".into(),
+            label: "首页",
+            badge: None,
+        },
+        NavItem {
+            href: "/flow/inbox".into(),
+            label: "待办",
+            badge: open_tasks.filter(|n| *n > 0),
+        },
+        NavItem {
+            href: "/flow/done".into(),
+            label: "已办",
+            badge: None,
+        },
+    ];
+    if principal.roles.contains(fiscus_core::Role::UnitClerk) && principal.agency_code().is_some() {
+        work.push(NavItem {
+            href: "/flow/unit-change/new".into(),
+            label: "单位信息变更申请",
+            badge: None,
+        });
+    }
     let mut groups = vec![NavGroup {
         title: "工作台",
-        items: vec![NavItem {
-            href: "/".into(),
-            label: "首页（待办）",
-        }],
+        items: work,
     }];
     if !basic.is_empty() {
         groups.push(NavGroup {
@@ -69,6 +101,14 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
             system.push(NavItem {
                 href: "/audit-log".into(),
                 label: "审计日志",
+                badge: None,
+            });
+        }
+        if principal.roles.contains(fiscus_core::Role::SysAdmin) {
+            system.push(NavItem {
+                href: "/flow/definitions".into(),
+                label: "审批流程定义",
+                badge: None,
             });
         }
         groups.push(NavGroup {
@@ -82,10 +122,12 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
             NavItem {
                 href: "/account/password".into(),
                 label: "修改密码",
+                badge: None,
             },
             NavItem {
                 href: "/api/openapi.json".into(),
                 label: "API 文档",
+                badge: None,
             },
         ],
     });
@@ -140,7 +182,12 @@ pub fn page(user: &CurrentUser, title: &str, active: &str, content: Markup) -> M
                                 div class="nav-title" { (group.title) }
                                 ul {
                                     @for item in &group.items {
-                                        li { a href=(item.href) class=[(item.href == active).then_some("active")] { (item.label) } }
+                                        li {
+                                            a href=(item.href) class=[(item.href == active).then_some("active")] {
+                                                (item.label)
+                                                @if let Some(count) = item.badge { " " span class="nav-badge" title=(format!("{count} 项待办")) { (count) } }
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -10,6 +10,7 @@
 mod assets;
 mod audit;
 mod auth;
+pub(crate) mod flow;
 mod format;
 mod home;
 mod layout;
@@ -40,6 +41,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree", get(tree::region_tree))
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
+        .merge(flow::routes())
         .route("/{entity}", get(records::list::list))
         .route(
             "/{entity}/new",
