@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use fiscus_app::demo::{self, Scale};
-use fiscus_app::flow::BatchOutcome;
+use fiscus_app::flow::{BatchOutcome, MyDocumentsQuery};
 use fiscus_app::settings::Secret;
 use fiscus_app::{App, AppError, RequestCtx, Settings};
 use fiscus_core::flow::{Command, InstanceStatus, ReturnTarget, SignerPosition, TaskId};
@@ -30,6 +30,8 @@ fiscus_store::on_both_backends!(
     separation_of_duties,
     scope_hides_documents,
     publishing_and_pinned_versions,
+    my_documents_by_status,
+    remind_overdue_once_and_mark_read,
 );
 
 /// The users around one unit of the small demo: its clerk and approver, its competent
@@ -920,5 +922,193 @@ async fn publishing_and_pinned_versions(test_db: TestDb) {
     assert_eq!(
         approve(&app, &cast.budget, &new).await.expect("v2"),
         InstanceStatus::Approved
+    );
+}
+
+async fn mine(
+    app: &App,
+    who: &Principal,
+    status: Option<&str>,
+) -> (Vec<String>, i64, Vec<(String, i64)>) {
+    let mine = app
+        .flow_my_documents(
+            who,
+            MyDocumentsQuery {
+                status: status.map(str::to_owned),
+                page: 1,
+                page_size: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("mine");
+    let ids = mine.rows.iter().map(|row| row.doc_id.clone()).collect();
+    (ids, mine.total, mine.counts)
+}
+
+async fn my_documents_by_status(test_db: TestDb) {
+    let app = demo_app(&test_db).await;
+    let cast = cast(&app).await;
+    // A saved draft is found again.
+    let draft = app
+        .create_unit_change(
+            &cast.clerk,
+            &input(&[("agency_leader_per_name", "草稿人")]),
+            false,
+            &ctx(),
+        )
+        .await
+        .expect("draft saved");
+    let returned = submit_change(&app, &cast, "退回人").await;
+    let running = submit_change(&app, &cast, "审批人").await;
+    let task_id = task_of(&app, &cast.approver, &returned).await;
+    app.flow_act(
+        &cast.approver,
+        &returned,
+        Command::Return {
+            task_id,
+            to: ReturnTarget::ToSubmitter,
+            opinion: "请补充".into(),
+        },
+        &ctx(),
+    )
+    .await
+    .expect("returned");
+    assert_eq!(
+        mine(&app, &cast.clerk, Some("draft")).await.0,
+        vec![draft.clone()]
+    );
+    assert_eq!(
+        mine(&app, &cast.clerk, Some("returned")).await.0,
+        vec![returned.clone()]
+    );
+    assert_eq!(
+        mine(&app, &cast.clerk, Some("in_progress")).await.0,
+        vec![running.clone()]
+    );
+    let (all, total, counts) = mine(&app, &cast.clerk, None).await;
+    assert_eq!(total, 3);
+    // Newest first; documents of the same second in a fixed order of their ids.
+    let mut expected = vec![running, returned, draft];
+    expected.sort();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected);
+    let count_of = |status: &str| counts.iter().find(|(s, _)| s == status).map(|(_, n)| *n);
+    assert_eq!(count_of("draft"), Some(1));
+    assert_eq!(count_of("returned"), Some(1));
+    assert_eq!(count_of("in_progress"), Some(1));
+    assert_eq!(count_of("approved"), Some(0));
+    assert_eq!(counts.len(), 6);
+    // Only the submitter's own documents: the approver submitted none.
+    assert_eq!(mine(&app, &cast.approver, None).await.1, 0);
+    let unknown = app
+        .flow_my_documents(
+            &cast.clerk,
+            MyDocumentsQuery {
+                status: Some("lost".into()),
+                page: 1,
+                page_size: 20,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(code(&unknown), "field_invalid");
+}
+
+async fn remind_overdue_once_and_mark_read(test_db: TestDb) {
+    let app = demo_app(&test_db).await;
+    let cast = cast(&app).await;
+    let doc_id = submit_change(&app, &cast, "催办人").await;
+    let view = app
+        .flow_document(&cast.approver, &doc_id)
+        .await
+        .expect("view");
+    let task = view
+        .tasks
+        .iter()
+        .find(|task| task.status == "open")
+        .expect("an open task")
+        .clone();
+    let mut tx = app.db.begin().await.expect("tx");
+    let updated = fiscus_store::flow::set_task_due_at(
+        &mut tx,
+        &task.instance_id,
+        task.task_id,
+        Some("2020-01-01T00:00:00Z"),
+    )
+    .await
+    .expect("due set");
+    tx.commit().await.expect("commit");
+    assert_eq!(updated, 1);
+    // Before the due time nothing is overdue.
+    let early = time::macros::datetime!(2019-12-31 0:00 UTC);
+    assert_eq!(app.flow_remind_overdue(early).await.expect("remind"), 0);
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(app.flow_remind_overdue(now).await.expect("remind"), 1);
+    // Idempotent: the task was reminded already.
+    assert_eq!(app.flow_remind_overdue(now).await.expect("remind"), 0);
+    let notices = app.flow_notices(&cast.approver).await.expect("notices");
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].kind, "remind");
+    assert_eq!(notices[0].doc_id, doc_id);
+    assert_eq!(notices[0].actor, fiscus_app::flow::SYSTEM_ACTOR);
+    assert!(
+        app.flow_notices(&cast.clerk)
+            .await
+            .expect("notices")
+            .is_empty()
+    );
+    // Another user cannot mark the approver's notice read.
+    let ids = [notices[0].notice_id];
+    assert_eq!(
+        app.flow_mark_notices_read(&cast.clerk, Some(&ids))
+            .await
+            .expect("mark"),
+        0
+    );
+    assert_eq!(
+        app.flow_mark_notices_read(&cast.approver, Some(&ids))
+            .await
+            .expect("mark"),
+        1
+    );
+    assert!(
+        app.flow_notices(&cast.approver)
+            .await
+            .expect("notices")
+            .is_empty()
+    );
+    // A read reminder still counts: nothing new is written.
+    assert_eq!(app.flow_remind_overdue(now).await.expect("remind"), 0);
+    // Mark all.
+    app.flow_act(
+        &cast.clerk,
+        &doc_id,
+        Command::CopyTo {
+            users: vec![
+                cast.approver.user_name.clone(),
+                cast.budget.user_name.clone(),
+            ],
+        },
+        &ctx(),
+    )
+    .await
+    .expect("copied");
+    assert_eq!(
+        app.flow_notices(&cast.budget).await.expect("notices").len(),
+        1
+    );
+    assert_eq!(
+        app.flow_mark_notices_read(&cast.budget, None)
+            .await
+            .expect("all"),
+        1
+    );
+    assert!(
+        app.flow_notices(&cast.budget)
+            .await
+            .expect("notices")
+            .is_empty()
     );
 }

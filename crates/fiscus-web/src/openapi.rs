@@ -280,6 +280,26 @@ fn flow_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) 
             "get": { "summary": "未读通知（抄送、催办）", "tags": tags, "responses": ok("{items}") }
         }),
     );
+    paths.insert(
+        "/api/v1/flow/notices/read".into(),
+        json!({
+            "post": { "summary": "标记通知已读（本人的通知）", "tags": tags,
+                      "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                          "type": "object", "description": "notice_ids 与 all 二选一",
+                          "properties": {
+                              "notice_ids": { "type": "array", "maxItems": fiscus_app::flow::NOTICE_IDS_MAX, "items": { "type": "integer" }, "description": "要标记的通知编号（他人的通知被忽略）" },
+                              "all": { "type": "boolean", "description": "为 true 时标记本人全部未读通知" }
+                          } } } } },
+                      "responses": ok("{n_marked}") }
+        }),
+    );
+    let mut mine_parameters = inbox_parameters.as_array().cloned().unwrap_or_default();
+    mine_parameters.insert(0, json!({ "name": "status", "in": "query", "schema": { "type": "string",
+        "enum": fiscus_store::flow::MY_DOCUMENT_STATUSES }, "description": "单据状态；不填为全部" }));
+    paths.insert("/api/v1/flow/mine".into(), json!({
+        "get": { "summary": "我的申请：本人提交的单据（含草稿），最新在前", "tags": tags, "parameters": mine_parameters,
+                 "responses": ok("一页单据 {items, total, page, page_size, by_status: {状态: 数量}}") }
+    }));
     paths.insert("/api/v1/flow/documents".into(), json!({
         "post": { "summary": "新建基础信息变更申请（可同时送审）", "tags": tags, "requestBody": body("FlowDocumentCreate"),
                   "responses": with_errors(json!({ "201": { "description": "已创建的单据（同单据详情）" } })) }

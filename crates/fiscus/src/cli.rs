@@ -59,6 +59,17 @@ pub enum Command {
     /// Measures performance targets.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The approval flow engine (流程引擎).
+    #[command(subcommand)]
+    Flow(FlowCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlowCommand {
+    /// Writes one 催办 notice to the assignee of each open task past its due time that has
+    /// not been reminded yet, and prints how many were written. `fiscus serve` does the same
+    /// every 10 minutes.
+    RemindOverdue,
 }
 
 #[derive(Debug, Args)]

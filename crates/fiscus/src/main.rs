@@ -16,7 +16,7 @@ use clap::Parser;
 use fiscus_app::AppError;
 use fiscus_app::settings::LogFormat;
 
-use crate::cli::{BenchCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{BenchCommand, Cli, Command, FlowCommand, TokenCommand, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -121,6 +121,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if problems? > 0 {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Flow(FlowCommand::RemindOverdue) => {
+            let app = serve::open_app(&settings).await?;
+            let written = app
+                .flow_remind_overdue(time::OffsetDateTime::now_utc())
+                .await
+                .map_err(app_error);
+            app.db.close().await;
+            println!("remind-overdue: {} reminders written", written?);
         }
         Command::Bench(BenchCommand::Flow) => {
             if !bench::flow(cli.database.clone()).await? {

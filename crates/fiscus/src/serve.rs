@@ -119,11 +119,45 @@ fn browsable(address: SocketAddr) -> SocketAddr {
     }
 }
 
+/// How often `serve` reminds the assignees of overdue tasks (催办).
+const REMIND_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// Every `REMIND_INTERVAL` (the first time right away), writes the reminders of overdue
+/// tasks, until `stop` turns true.
+async fn remind_overdue_loop(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(REMIND_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match app
+            .flow_remind_overdue(time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(0) => {}
+            Ok(written) => tracing::info!(written, "overdue tasks reminded"),
+            Err(error) => tracing::warn!(%error, "reminding overdue tasks failed"),
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
 async fn serve_app(app: App, listener: tokio::net::TcpListener) -> Result<()> {
     let db = app.db.clone();
+    let (stop, stop_seen) = tokio::sync::watch::channel(false);
+    let reminder = tokio::spawn(remind_overdue_loop(app.clone(), stop_seen));
     let served = fiscus_web::serve(app, listener)
         .await
         .context("the server stopped with an error");
+    // Stop the reminders (letting a run in progress finish) before the pool closes.
+    let _ = stop.send(true);
+    if let Err(error) = reminder.await {
+        tracing::warn!(%error, "the reminder task ended abnormally");
+    }
     db.close().await;
     served
 }

@@ -134,6 +134,7 @@ pub(crate) async fn attempt(
                     NotifyKind::Remind { .. } => "remind",
                 };
                 notices.extend(users.iter().map(|user| NoticeRow {
+                    notice_id: 0,
                     user_name: user.to_string(),
                     doc_id: document.doc_id.clone(),
                     kind: kind.to_owned(),

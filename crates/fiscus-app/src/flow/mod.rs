@@ -23,10 +23,13 @@ use fiscus_core::flow::{
     allowed_actions,
 };
 use fiscus_core::{Principal, Rejection};
+use fiscus_store::audit::now;
 use fiscus_store::flow::{
     self as store, DocumentRow, DoneRow, HistoryRow, InboxQuery, InboxRow, NoticeRow, TaskRow,
 };
 use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::flow::definitions::parse_definition;
 use crate::flow::engine::{Attempt, attempt};
@@ -38,6 +41,35 @@ pub use definitions::DEFAULT_FLOWS;
 pub const BATCH_DOCUMENTS_MAX: usize = 500;
 /// Attempts of one action when the instance moved between read and write.
 const REVISION_ATTEMPTS_MAX: u32 = 3;
+
+/// One call marks at most this many notices by id.
+pub const NOTICE_IDS_MAX: usize = 500;
+/// One run of the automatic 催办 writes at most this many reminders; the next run continues.
+const REMIND_BATCH_MAX: i64 = 10_000;
+/// The actor named on reminders the system writes.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// Filters and page of 我的申请.
+#[derive(Clone, Debug, Default)]
+pub struct MyDocumentsQuery {
+    /// draft | returned | in_progress | approved | rejected | cancelled; `None` for all.
+    pub status: Option<String>,
+    pub doc_type: Option<String>,
+    pub search: Option<String>,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A page of 我的申请.
+#[derive(Clone, Debug, Serialize)]
+pub struct MyDocuments {
+    pub rows: Vec<DoneRow>,
+    /// Rows matching the filter, all pages.
+    pub total: i64,
+    /// Every status of `MY_DOCUMENT_STATUSES` with the number of the viewer's documents in it.
+    pub counts: Vec<(String, i64)>,
+}
 
 /// How a batch ended: all applied, or nothing applied because of one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,6 +203,101 @@ impl App {
     /// The viewer's unread notifications (抄送, 催办).
     pub async fn flow_notices(&self, who: &Principal) -> Result<Vec<NoticeRow>, AppError> {
         Ok(store::unread_notices(&self.db, who.user_name.as_str()).await?)
+    }
+
+    /// Marks the viewer's unread notices as read: the given ids (others' ids are ignored), or
+    /// all of them for `None`. Returns how many were marked.
+    pub async fn flow_mark_notices_read(
+        &self,
+        who: &Principal,
+        notice_ids: Option<&[i64]>,
+    ) -> Result<u64, AppError> {
+        if notice_ids.is_some_and(|ids| ids.len() > NOTICE_IDS_MAX) {
+            return Err(Rejection::FieldInvalid {
+                field: "notice_ids",
+                expected: "一次不超过 500 条通知",
+            }
+            .into());
+        }
+        let mut tx = self.db.begin().await?;
+        let marked =
+            store::mark_notices_read(&mut tx, who.user_name.as_str(), notice_ids, &now()).await?;
+        tx.commit().await?;
+        Ok(marked)
+    }
+
+    /// 我的申请: a page of the documents the viewer submitted (drafts included), newest first,
+    /// of one status or all, with the total and the count of each status.
+    pub async fn flow_my_documents(
+        &self,
+        who: &Principal,
+        query: MyDocumentsQuery,
+    ) -> Result<MyDocuments, AppError> {
+        let status = match query.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(status) => Some(
+                store::MY_DOCUMENT_STATUSES
+                    .into_iter()
+                    .find(|known| *known == status)
+                    .ok_or(Rejection::FieldInvalid {
+                        field: "status",
+                        expected: "draft、returned、in_progress、approved、rejected 或 cancelled",
+                    })?,
+            ),
+        };
+        let inbox = InboxQuery {
+            user_name: who.user_name.to_string(),
+            doc_type: query.doc_type,
+            search: query.search,
+            page: query.page,
+            page_size: query.page_size,
+        };
+        let (rows, total) = store::my_documents(&self.db, &inbox, status).await?;
+        let stored = store::my_document_counts(&self.db, who.user_name.as_str()).await?;
+        let counts = store::MY_DOCUMENT_STATUSES
+            .into_iter()
+            .map(|status| {
+                let n = stored
+                    .iter()
+                    .find(|(known, _)| known == status)
+                    .map_or(0, |(_, n)| *n);
+                (status.to_owned(), n)
+            })
+            .collect();
+        Ok(MyDocuments {
+            rows,
+            total,
+            counts,
+        })
+    }
+
+    /// 催办 by the system: one reminder notice to the assignee of each open task whose due
+    /// time lies before `now` and who has not been reminded of it yet, all in one
+    /// transaction. Running it again writes nothing new. Returns how many were written.
+    pub async fn flow_remind_overdue(&self, now: OffsetDateTime) -> Result<usize, AppError> {
+        let at = now
+            .replace_nanosecond(0)
+            .unwrap_or(now)
+            .to_offset(time::UtcOffset::UTC)
+            .format(&Rfc3339)
+            .map_err(|error| AppError::Internal(format!("time: {error}")))?;
+        let mut tx = self.db.begin().await?;
+        let tasks = store::overdue_unreminded_tasks(&mut tx, &at, REMIND_BATCH_MAX).await?;
+        let notices: Vec<NoticeRow> = tasks
+            .iter()
+            .map(|task| NoticeRow {
+                notice_id: 0,
+                user_name: task.assignee.clone(),
+                doc_id: task.doc_id.clone(),
+                kind: "remind".to_owned(),
+                actor: SYSTEM_ACTOR.to_owned(),
+                at: at.clone(),
+                read_at: None,
+            })
+            .collect();
+        store::insert_notices(&mut tx, &notices).await?;
+        tx.commit().await?;
+        Ok(notices.len())
     }
 
     /// A document's history, if the viewer may see the document.

@@ -52,6 +52,8 @@ pub struct HistoryRow {
 /// A notification (抄送, 催办).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NoticeRow {
+    /// Assigned by the database; ignored on insert.
+    pub notice_id: i64,
     pub user_name: String,
     pub doc_id: String,
     pub kind: String,
@@ -208,7 +210,7 @@ pub async fn insert_notices(tx: &mut Tx, notices: &[NoticeRow]) -> Result<(), St
 /// The unread notifications of a user, newest first.
 pub async fn unread_notices(db: &Db, user_name: &str) -> Result<Vec<NoticeRow>, StoreError> {
     let mut sql = Sql::new(
-        "SELECT user_name, doc_id, kind, actor, at, read_at FROM flow_notice WHERE user_name = ",
+        "SELECT notice_id, user_name, doc_id, kind, actor, at, read_at FROM flow_notice WHERE user_name = ",
     );
     sql.bind(Bind::text(user_name))
         .push(" AND read_at IS NULL ORDER BY notice_id DESC LIMIT 200");
@@ -217,17 +219,122 @@ pub async fn unread_notices(db: &Db, user_name: &str) -> Result<Vec<NoticeRow>, 
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(NoticeRow {
-                user_name: row.try_get(0)?,
-                doc_id: row.try_get(1)?,
-                kind: row.try_get(2)?,
-                actor: row.try_get(3)?,
-                at: row.try_get(4)?,
-                read_at: row.try_get(5)?,
+                notice_id: row.try_get(0)?,
+                user_name: row.try_get(1)?,
+                doc_id: row.try_get(2)?,
+                kind: row.try_get(3)?,
+                actor: row.try_get(4)?,
+                at: row.try_get(5)?,
+                read_at: row.try_get(6)?,
             });
         }
         out
     });
     Ok(rows)
+}
+
+/// Marks unread notices of a user as read: the given ids, or all of them when `notice_ids`
+/// is `None`. Ids of other users' notices are ignored. Returns how many were marked.
+pub async fn mark_notices_read(
+    tx: &mut Tx,
+    user_name: &str,
+    notice_ids: Option<&[i64]>,
+    at: &str,
+) -> Result<u64, StoreError> {
+    if notice_ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(0);
+    }
+    let mut sql = Sql::new("UPDATE flow_notice SET read_at = ");
+    sql.bind(Bind::text(at))
+        .push(" WHERE user_name = ")
+        .bind(Bind::text(user_name))
+        .push(" AND read_at IS NULL");
+    if let Some(ids) = notice_ids {
+        sql.push(" AND notice_id IN (");
+        for (index, id) in ids.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Int(Some(*id)));
+        }
+        sql.push(")");
+    }
+    let affected =
+        on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
+    Ok(affected)
+}
+
+/// Open tasks whose due time is before `now` and whose assignee has no 催办 notice on the
+/// document since the task opened, oldest due first, at most `limit`.
+pub async fn overdue_unreminded_tasks(
+    tx: &mut Tx,
+    now: &str,
+    limit: i64,
+) -> Result<Vec<TaskRow>, StoreError> {
+    let columns = TASK_COLUMNS
+        .iter()
+        .map(|column| format!("flow_task.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = Sql::new(&format!(
+        "SELECT {columns} FROM flow_task WHERE flow_task.status = 'open' AND flow_task.due_at IS NOT NULL AND flow_task.due_at < "
+    ));
+    sql.bind(Bind::text(now))
+        .push(" AND NOT EXISTS (SELECT 1 FROM flow_notice WHERE flow_notice.user_name = flow_task.assignee AND flow_notice.doc_id = flow_task.doc_id AND flow_notice.kind = 'remind' AND flow_notice.at >= flow_task.created_at) ORDER BY flow_task.due_at, flow_task.instance_id, flow_task.task_id LIMIT ")
+        .bind(Bind::Int(Some(limit)));
+    let rows = on_tx!(tx, conn => {
+        let rows = bound_query!(&sql).fetch_all(&mut *conn).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(task_of(row)?);
+        }
+        out
+    });
+    Ok(rows)
+}
+
+/// Sets the due time of one task (tests and data repair).
+pub async fn set_task_due_at(
+    tx: &mut Tx,
+    instance_id: &str,
+    task_id: i64,
+    due_at: Option<&str>,
+) -> Result<u64, StoreError> {
+    let mut sql = Sql::new("UPDATE flow_task SET due_at = ");
+    sql.bind(Bind::Text(due_at.map(str::to_owned)))
+        .push(" WHERE instance_id = ")
+        .bind(Bind::text(instance_id))
+        .push(" AND task_id = ")
+        .bind(Bind::Int(Some(task_id)));
+    let affected =
+        on_tx!(tx, conn => bound_query!(&sql).execute(&mut *conn).await?.rows_affected());
+    Ok(affected)
+}
+
+fn task_of<R>(row: &R) -> Result<TaskRow, sqlx::Error>
+where
+    R: Row,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(TaskRow {
+        instance_id: row.try_get(0)?,
+        task_id: row.try_get(1)?,
+        node_code: row.try_get(2)?,
+        assignee: row.try_get(3)?,
+        status: row.try_get(4)?,
+        due_at: row.try_get(5)?,
+        created_at: row.try_get(6)?,
+        done_at: row.try_get(7)?,
+        doc_type: row.try_get(8)?,
+        doc_id: row.try_get(9)?,
+        title: row.try_get(10)?,
+        mof_div_code: row.try_get(11)?,
+        agency_code: row.try_get(12)?,
+        amount_fen: row.try_get(13)?,
+    })
 }
 
 /// A document's history, in order.
@@ -428,6 +535,88 @@ pub async fn done_documents(
         (out, total)
     });
     Ok(result)
+}
+
+/// The statuses of 我的申请, in the order of its tabs.
+pub const MY_DOCUMENT_STATUSES: [&str; 6] = [
+    "draft",
+    "returned",
+    "in_progress",
+    "approved",
+    "rejected",
+    "cancelled",
+];
+
+/// 我的申请: a page of the documents the user submitted (drafts included), newest first,
+/// optionally of one status, with the total.
+pub async fn my_documents(
+    db: &Db,
+    query: &InboxQuery,
+    status: Option<&str>,
+) -> Result<(Vec<DoneRow>, i64), StoreError> {
+    let mut filter = Sql::new(" WHERE flow_document.submitter = ");
+    filter.bind(Bind::text(query.user_name.clone()));
+    if let Some(status) = status {
+        filter
+            .push(" AND flow_document.status = ")
+            .bind(Bind::text(status));
+    }
+    if let Some(doc_type) = &query.doc_type {
+        filter
+            .push(" AND flow_document.doc_type = ")
+            .bind(Bind::text(doc_type.clone()));
+    }
+    push_title_search(&mut filter, "flow_document.title", query.search.as_deref());
+    let mut count = Sql::new("SELECT COUNT(*) FROM flow_document");
+    count.text.push_str(&filter.text);
+    count.binds = filter.binds.clone();
+    let mut select = Sql::new(
+        "SELECT doc_id, doc_type, title, mof_div_code, agency_code, amount_fen, status, updated_at FROM flow_document",
+    );
+    select.text.push_str(&filter.text);
+    select.binds = filter.binds;
+    let (limit, offset) = page_bounds(query);
+    select
+        .push(" ORDER BY created_at DESC, doc_id DESC LIMIT ")
+        .bind(Bind::Int(Some(limit)))
+        .push(" OFFSET ")
+        .bind(Bind::Int(Some(offset)));
+    let result = on_db!(db, pool => {
+        let total: i64 = bound_query!(&count).fetch_one(pool).await?.try_get(0)?;
+        let rows = bound_query!(&select).fetch_all(pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(DoneRow {
+                doc_id: row.try_get(0)?,
+                doc_type: row.try_get(1)?,
+                title: row.try_get(2)?,
+                mof_div_code: row.try_get(3)?,
+                agency_code: row.try_get(4)?,
+                amount_fen: row.try_get(5)?,
+                status: row.try_get(6)?,
+                updated_at: row.try_get(7)?,
+            });
+        }
+        (out, total)
+    });
+    Ok(result)
+}
+
+/// The number of the user's submitted documents by status (the tabs of 我的申请).
+pub async fn my_document_counts(
+    db: &Db,
+    user_name: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut sql = Sql::new("SELECT status, COUNT(*) FROM flow_document WHERE submitter = ");
+    sql.bind(Bind::text(user_name))
+        .push(" GROUP BY status ORDER BY status");
+    let rows = on_db!(db, pool => {
+        let rows = bound_query!(&sql).fetch_all(pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+    });
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! The approval flow in the JSON API, under `/api/v1/flow`: the 待办/已办 inbox and its counts,
-//! notifications, 基础信息变更申请 documents (create, correct, read, history), every flow command
+//! 我的申请 (`/mine`), notifications and marking them read, 基础信息变更申请 documents (create, correct, read, history), every flow command
 //! on a document, batch approval and return, and the flow definitions.
 //!
 //! Handlers parse; the use cases in `fiscus_app::flow` decide (scope, who may act, what the
@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use fiscus_app::flow::{BatchOutcome, DocumentView};
+use fiscus_app::flow::{BatchOutcome, DocumentView, MyDocumentsQuery};
 use fiscus_core::code::UserName;
 use fiscus_core::flow::{ActionKind, Command, NodeCode, ReturnTarget, SignerPosition, TaskId};
 use fiscus_core::{Rejection, schema};
@@ -34,6 +34,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/flow/inbox/counts", get(inbox_counts))
         .route("/api/v1/flow/done", get(done))
         .route("/api/v1/flow/notices", get(notices))
+        .route("/api/v1/flow/notices/read", post(mark_notices_read))
+        .route("/api/v1/flow/mine", get(mine))
         .route("/api/v1/flow/documents", post(create_document))
         .route(
             "/api/v1/flow/documents/{doc_id}",
@@ -143,6 +145,78 @@ async fn notices(
         .await
         .map_err(|e| ApiError::new(e, &info.request_id))?;
     Ok(Json(json!({ "items": rows })).into_response())
+}
+
+/// Which notices to mark read: the listed ids, or all with `all: true`.
+#[derive(Deserialize)]
+struct MarkReadBody {
+    #[serde(default)]
+    notice_ids: Option<Vec<i64>>,
+    #[serde(default)]
+    all: bool,
+}
+
+async fn mark_notices_read(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    info: RequestInfo,
+    ApiJson(body): ApiJson<MarkReadBody>,
+) -> ApiResult {
+    let rid = &info.request_id;
+    let ids = match (body.all, body.notice_ids) {
+        (true, _) => None,
+        (false, Some(ids)) => Some(ids),
+        (false, None) => {
+            return Err(ApiError::new(
+                Rejection::FieldRequired {
+                    field: "notice_ids",
+                },
+                rid,
+            ));
+        }
+    };
+    let marked = state
+        .app
+        .flow_mark_notices_read(&user.principal, ids.as_deref())
+        .await
+        .map_err(|e| ApiError::new(e, rid))?;
+    Ok(Json(json!({ "n_marked": marked })).into_response())
+}
+
+/// 我的申请: `status` plus the inbox parameters.
+async fn mine(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    info: RequestInfo,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let inbox = inbox_query(&params);
+    let (page, page_size) = (inbox.page, inbox.page_size);
+    let query = MyDocumentsQuery {
+        status: params.get("status").cloned(),
+        doc_type: inbox.doc_type,
+        search: inbox.search,
+        page,
+        page_size,
+    };
+    let mine = state
+        .app
+        .flow_my_documents(&user.principal, query)
+        .await
+        .map_err(|e| ApiError::new(e, &info.request_id))?;
+    let by_status: serde_json::Map<String, Value> = mine
+        .counts
+        .into_iter()
+        .map(|(status, count)| (status, json!(count)))
+        .collect();
+    Ok(Json(json!({
+        "items": mine.rows,
+        "total": mine.total,
+        "page": page,
+        "page_size": page_size,
+        "by_status": by_status,
+    }))
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ pub async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Re
     let principal = &user.principal;
     let (tasks, n_tasks, nodes) =
         super::flow::inbox::first_tasks(&state, principal, HOME_TASKS_MAX).await;
-    let returned = super::flow::inbox::returned_to_me(&state, principal).await;
+    let (returned, n_returned) = super::flow::inbox::returned_to_me(&state, principal).await;
     let mut counts = Vec::new();
     for (spec, unit) in COUNTED {
         if !principal.can(Action::Read, spec.resource) {
@@ -75,7 +75,7 @@ pub async fn home(State(state): State<AppState>, PageUser(user): PageUser) -> Re
             section class="card" {
                 h2 { "待办事项" }
                 @if !returned.is_empty() {
-                    (super::flow::inbox::returned_card(&returned))
+                    (super::flow::inbox::returned_card(&returned, n_returned))
                 }
                 @if tasks.is_empty() && returned.is_empty() {
                     div class="empty" {

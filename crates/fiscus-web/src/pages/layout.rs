@@ -79,6 +79,11 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
     ];
     if principal.roles.contains(fiscus_core::Role::UnitClerk) && principal.agency_code().is_some() {
         work.push(NavItem {
+            href: "/flow/mine".into(),
+            label: "我的申请",
+            badge: None,
+        });
+        work.push(NavItem {
             href: "/flow/unit-change/new".into(),
             label: "单位信息变更申请",
             badge: None,

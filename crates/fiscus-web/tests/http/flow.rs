@@ -14,11 +14,13 @@ fiscus_store::on_both_backends!(
     flow_return_resubmit_and_bad_inputs,
     flow_parallel_approvals_and_batch,
     flow_definitions_publish,
+    flow_mine_notices_and_reminders,
 );
 
 /// The users around one unit of the small demo (as in the application tests of the flow).
 struct Cast {
     agency_code: String,
+    clerk_name: String,
     clerk: Api,
     approver: Api,
     reviewer: Api,
@@ -57,6 +59,7 @@ async fn cast(server: &TestApp) -> Cast {
     let agency = Some(unit.agency_code.as_str());
     Cast {
         agency_code: unit.agency_code.clone(),
+        clerk_name: user_of(agency, region, Role::UnitClerk),
         // The clerk works in a browser session (cookie and CSRF token), the others by token.
         clerk: server
             .demo_login(&user_of(agency, region, Role::UnitClerk))
@@ -656,5 +659,176 @@ async fn flow_definitions_publish(test_db: TestDb) {
     assert_eq!(
         statuses,
         vec![(1, "retired".to_owned()), (2, "published".to_owned())]
+    );
+}
+
+/// 我的申请 over the API and as a page, the home page's returned card, marking notices read,
+/// the automatic 催办 of an overdue task, and the unit page's link to a change request.
+async fn flow_mine_notices_and_reminders(test_db: TestDb) {
+    let server = spawn(test_db, true).await;
+    let cast = cast(&server).await;
+    let draft = create_change(&cast, "草稿人", false).await;
+    let returned = create_change(&cast, "退回人", true).await;
+    let task_id = task_of(&cast.approver, &returned).await;
+    let reply = act(
+        &cast.approver,
+        &returned,
+        &json!({ "action": "return", "task_id": task_id, "to": "submitter", "opinion": "请补充材料" }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let mine = cast.clerk.get("/api/v1/flow/mine?status=draft").await;
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    assert_eq!(mine.json()["total"], 1);
+    assert_eq!(text_of(&mine.items()[0], "doc_id"), draft);
+    assert_eq!(mine.json()["by_status"]["draft"], 1);
+    assert_eq!(mine.json()["by_status"]["returned"], 1);
+    assert_eq!(mine.json()["by_status"]["approved"], 0);
+    let all = cast.clerk.get("/api/v1/flow/mine").await;
+    assert_eq!(all.json()["total"], 2);
+    // Nobody else's documents.
+    assert_eq!(
+        cast.approver.get("/api/v1/flow/mine").await.json()["total"],
+        0
+    );
+    let bad = cast.clerk.get("/api/v1/flow/mine?status=lost").await;
+    assert_rejected(&bad, 400, "field_invalid", "unknown status");
+    // The page, with its tabs, and the home page's card of returned documents.
+    let page = cast.clerk.get("/flow/mine?status=returned").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    for text in [
+        "我的申请",
+        "草稿",
+        "被退回",
+        "审批中",
+        "已通过",
+        "已驳回",
+        "已作废",
+        "被退回，待修改后重新送审",
+    ] {
+        assert!(html.contains(text), "{text} missing on /flow/mine");
+    }
+    assert!(html.contains(&returned) && !html.contains(&format!("/flow/documents/{draft}")));
+    let home = cast.clerk.get("/").await.text();
+    assert!(home.contains("被退回，待修改后重新送审"));
+    assert!(home.contains(&format!("/flow/documents/{returned}")));
+    assert!(home.contains("href=\"/flow/mine\""), "nav entry 我的申请");
+    // The unit page offers the clerk a change request of their own unit.
+    let unit_page = cast
+        .clerk
+        .get(&format!("/agencies/{}", cast.agency_code))
+        .await;
+    assert_eq!(unit_page.status, 200);
+    assert!(unit_page.text().contains("申请变更本单位信息"));
+    // 催办 of an overdue task, once; then marked read over the API.
+    let running = create_change(&cast, "催办人", true).await;
+    let task = server
+        .app
+        .flow_document(
+            &fiscus_app::auth::principal_of(
+                &fiscus_store::auth::user_by_name(&server.app.db, "admin")
+                    .await
+                    .expect("read")
+                    .expect("admin"),
+            )
+            .expect("principal"),
+            &running,
+        )
+        .await
+        .expect("view")
+        .tasks
+        .into_iter()
+        .find(|task| task.status == "open")
+        .expect("open task");
+    let mut tx = server.app.db.begin().await.expect("tx");
+    fiscus_store::flow::set_task_due_at(
+        &mut tx,
+        &task.instance_id,
+        task.task_id,
+        Some("2020-01-01T00:00:00Z"),
+    )
+    .await
+    .expect("due");
+    tx.commit().await.expect("commit");
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(
+        server.app.flow_remind_overdue(now).await.expect("remind"),
+        1
+    );
+    assert_eq!(
+        server.app.flow_remind_overdue(now).await.expect("remind"),
+        0
+    );
+    let notices = cast.approver.get("/api/v1/flow/notices").await;
+    assert_eq!(notices.items().len(), 1, "{}", notices.text());
+    assert_eq!(notices.items()[0]["kind"], "remind");
+    let notice_id = notices.items()[0]["notice_id"].as_i64().expect("notice_id");
+    let missing = cast
+        .approver
+        .post("/api/v1/flow/notices/read", &json!({}))
+        .await;
+    assert_rejected(&missing, 400, "field_required", "no ids");
+    // Someone else's notice id marks nothing.
+    let other = cast
+        .budget
+        .post(
+            "/api/v1/flow/notices/read",
+            &json!({ "notice_ids": [notice_id] }),
+        )
+        .await;
+    assert_eq!(other.json()["n_marked"], 0);
+    let read = cast
+        .approver
+        .post(
+            "/api/v1/flow/notices/read",
+            &json!({ "notice_ids": [notice_id] }),
+        )
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(read.json()["n_marked"], 1);
+    assert!(
+        cast.approver
+            .get("/api/v1/flow/notices")
+            .await
+            .items()
+            .is_empty()
+    );
+    let again = cast
+        .approver
+        .post("/api/v1/flow/notices/read", &json!({ "all": true }))
+        .await;
+    assert_eq!(again.json()["n_marked"], 0);
+    // In the pages: the clerk's inbox shows a copy with its 标记已读 button, and the form
+    // marks it read.
+    let copied = act(
+        &cast.approver,
+        &running,
+        &json!({ "action": "copy_to", "users": [cast.clerk_name.clone()] }),
+    )
+    .await;
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    let inbox = cast.clerk.get("/flow/inbox").await.text();
+    assert!(inbox.contains("标记已读") && inbox.contains("/flow/notices/read"));
+    let form = format!(
+        "_csrf={}&all=1",
+        cast.clerk.csrf.clone().expect("session csrf")
+    );
+    let marked = cast
+        .clerk
+        .send(
+            reqwest::Method::POST,
+            "/flow/notices/read",
+            Body::Bytes(form.as_bytes(), "application/x-www-form-urlencoded"),
+        )
+        .await;
+    assert_eq!(marked.status, 200, "{}", marked.text());
+    assert!(marked.text().contains("已将 1 条通知标记为已读"));
+    assert!(
+        cast.clerk
+            .get("/api/v1/flow/notices")
+            .await
+            .items()
+            .is_empty()
     );
 }

@@ -1,6 +1,7 @@
 //! 待办 and 已办: the viewer's open tasks by document type with title search and paging, the
-//! notifications (抄送, 催办), and batch approval or batch return of the ticked rows; the
-//! documents the viewer acted on or submitted.
+//! notifications (抄送, 催办) and marking them read, and batch approval or batch return of the
+//! ticked rows; the documents the viewer acted on or submitted; 我的申请, the documents the
+//! viewer submitted (drafts included) by status.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,10 +10,10 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fiscus_app::AppError;
-use fiscus_app::flow::BatchOutcome;
+use fiscus_app::flow::{BatchOutcome, MyDocumentsQuery};
 use fiscus_core::flow::{Command, DocType, ReturnTarget, TaskId};
 use fiscus_core::schema;
-use fiscus_core::{Principal, Rejection, Role};
+use fiscus_core::{Principal, Rejection};
 use fiscus_store::flow::{InboxQuery, InboxRow, NoticeRow};
 use maud::{Markup, html};
 
@@ -93,6 +94,7 @@ pub async fn inbox(
             "已审核通过 {n} 份单据，已送往下一环节。"
         ))),
         Some("returned") => Some(Notice::Done(format!("已退回 {n} 份单据。"))),
+        Some("read") => Some(Notice::Done(format!("已将 {n} 条通知标记为已读。"))),
         _ => None,
     };
     render(&state, &user, &info, &filters, notice, StatusCode::OK).await
@@ -127,7 +129,7 @@ async fn render(
     names.fetch(app, principal).await;
     let notice_titles = notice_titles(state, principal, &notices).await;
     let people = People::fetch(app, notices.iter().map(|n| n.actor.clone()).collect()).await;
-    let returned = returned_to_me(state, principal).await;
+    let (returned, n_returned) = returned_to_me(state, principal).await;
 
     let n_pages = page_count(total);
     // Documents without an amount (基础信息变更) make the column a row of dashes.
@@ -142,10 +144,10 @@ async fn render(
             None => {},
         }
         @if !returned.is_empty() {
-            (returned_card(&returned))
+            (returned_card(&returned, n_returned))
         }
         @if !notices.is_empty() {
-            (notices_card(&notices, &notice_titles, &people))
+            (notices_card(user, &notices, &notice_titles, &people))
         }
         nav class="tabs" aria-label="按单据类型" {
             a href=(filters.href("/flow/inbox", "", 1)) class=[filters.doc_type.is_empty().then_some("active")] {
@@ -306,6 +308,7 @@ async fn notice_titles(
 }
 
 fn notices_card(
+    user: &CurrentUser,
     notices: &[NoticeRow],
     titles: &HashMap<String, String>,
     people: &People,
@@ -313,6 +316,17 @@ fn notices_card(
     html! {
         section class="card notices" {
             h2 { "通知" span class="muted small" { "（抄送给您的单据和催办提醒）" } }
+            form method="post" action="/flow/notices/read" class="notices-read" {
+                (csrf_field(user))
+                @for notice in notices.iter().take(NOTICES_SHOWN_MAX) {
+                    input type="hidden" name="notice_id" value=(notice.notice_id);
+                }
+                button type="submit" class="button small" { "标记已读" }
+                @if notices.len() > NOTICES_SHOWN_MAX {
+                    " "
+                    button type="submit" name="all" value="1" class="button small ghost" { "全部标记已读" }
+                }
+            }
             ul class="notice-list" {
                 @for notice in notices.iter().take(NOTICES_SHOWN_MAX) {
                     li {
@@ -321,7 +335,8 @@ fn notices_card(
                         } @else {
                             span class="badge info" { "抄送" }
                         }
-                        " " (people.show(&notice.actor))
+                        " "
+                        @if notice.actor == fiscus_app::flow::SYSTEM_ACTOR { "系统" } @else { (people.show(&notice.actor)) }
                         @if notice.kind == "remind" { " 催您尽快办理：" } @else { " 抄送给您：" }
                         a href=(document_href(&notice.doc_id)) { (titles.get(&notice.doc_id).map_or("查看单据", String::as_str)) }
                         span class="muted small" { " · " (beijing_time(&notice.at)) }
@@ -620,56 +635,222 @@ pub struct Returned {
 }
 
 /// Documents returned to the viewer, their submitter, for correction: they hold no task, so
-/// the 待办 list alone would not show them. Looked for among the newest 已办 rows of unit
-/// clerks only (the people who write documents), and checked one by one.
-pub async fn returned_to_me(state: &AppState, principal: &Principal) -> Vec<Returned> {
-    const LOOKED_AT: u32 = 50;
-    const SHOWN_MAX: usize = 5;
-    if !principal.roles.contains(Role::UnitClerk) {
-        return Vec::new();
-    }
-    let query = InboxQuery {
+/// the 待办 list alone would not show them. The newest few of 我的申请 with status returned.
+pub async fn returned_to_me(state: &AppState, principal: &Principal) -> (Vec<Returned>, i64) {
+    const SHOWN_MAX: u32 = 5;
+    let query = MyDocumentsQuery {
+        status: Some("returned".into()),
         page: 1,
-        page_size: LOOKED_AT,
+        page_size: SHOWN_MAX,
         ..Default::default()
     };
-    let Ok((rows, _)) = state.app.flow_done(principal, query).await else {
-        return Vec::new();
+    let Ok(mine) = state.app.flow_my_documents(principal, query).await else {
+        return (Vec::new(), 0);
     };
-    let mut returned = Vec::new();
-    for row in rows.iter().filter(|row| row.status == "returned") {
-        if returned.len() == SHOWN_MAX {
-            break;
-        }
-        if let Ok(view) = state.app.flow_document(principal, &row.doc_id).await
-            && view.document.submitter == principal.user_name.as_str()
-        {
-            returned.push(Returned {
-                doc_id: row.doc_id.clone(),
-                title: row.title.clone(),
-                updated_at: row.updated_at.clone(),
-            });
-        }
-    }
-    returned
+    let returned = mine
+        .rows
+        .into_iter()
+        .map(|row| Returned {
+            doc_id: row.doc_id,
+            title: row.title,
+            updated_at: row.updated_at,
+        })
+        .collect();
+    (returned, mine.total)
 }
 
 /// The card listing the documents returned for correction.
-pub fn returned_card(returned: &[Returned]) -> Markup {
+pub fn returned_card(returned: &[Returned], total: i64) -> Markup {
     html! {
         section class="card returned" {
-            h2 { "退回待修改的单据" span class="muted small" { "（请按退回意见修改后再次送审，或作废）" } }
+            h2 { "被退回，待修改后重新送审" span class="muted small" { "（请按退回意见修改后再次送审，或作废）" } }
             ul class="notice-list" {
                 @for doc in returned {
                     li {
-                        span class="badge warn" { "已退回" } " "
+                        span class="badge warn" { "被退回" } " "
                         a href=(document_href(&doc.doc_id)) { (doc.title) }
                         span class="muted small" { " · " (beijing_time(&doc.updated_at)) }
                     }
                 }
             }
+            @if total > i64::try_from(returned.len()).unwrap_or(i64::MAX) {
+                p class="more-link" { a href="/flow/mine?status=returned" { "查看全部被退回的单据（共 " (total) " 份）" } }
+            }
         }
     }
+}
+
+/// Marks the shown notices read (the hidden `notice_id` fields), or all with `all=1`.
+pub async fn mark_notices_read(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    info: RequestInfo,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> PageResult {
+    let rid = &info.request_id;
+    let Ok(Form(pairs)) = form else {
+        return Err(PageError::new(
+            Rejection::FieldInvalid {
+                field: "表单",
+                expected: "网页表单提交的内容",
+            },
+            rid,
+        ));
+    };
+    let all = pairs
+        .iter()
+        .any(|(key, value)| key == "all" && value == "1");
+    let mut ids = Vec::new();
+    for (key, value) in &pairs {
+        if key == "notice_id" {
+            let id = value.trim().parse::<i64>().map_err(|_| {
+                PageError::new(
+                    Rejection::FieldInvalid {
+                        field: "通知",
+                        expected: "通知列表中的通知",
+                    },
+                    rid,
+                )
+            })?;
+            ids.push(id);
+        }
+    }
+    let marked = state
+        .app
+        .flow_mark_notices_read(&user.principal, (!all).then_some(ids.as_slice()))
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    Ok(Redirect::to(&url(
+        "/flow/inbox",
+        &[("ok", "read"), ("n", &marked.to_string())],
+    ))
+    .into_response())
+}
+
+/// The tabs of 我的申请: status code and its name there.
+const MINE_TABS: [(&str, &str); 6] = [
+    ("draft", "草稿"),
+    ("returned", "被退回"),
+    ("in_progress", "审批中"),
+    ("approved", "已通过"),
+    ("rejected", "已驳回"),
+    ("cancelled", "已作废"),
+];
+
+/// 我的申请: the documents the viewer submitted, drafts included, by status, newest first.
+pub async fn mine(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    info: RequestInfo,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let rid = &info.request_id;
+    let principal = &user.principal;
+    let filters = Filters::of(&params);
+    let status = params
+        .get("status")
+        .map(|s| s.trim())
+        .and_then(|s| MINE_TABS.iter().find(|(code, _)| *code == s))
+        .map_or("", |(code, _)| *code);
+    let query = MyDocumentsQuery {
+        status: (!status.is_empty()).then(|| status.to_owned()),
+        doc_type: None,
+        search: (!filters.q.is_empty()).then(|| filters.q.clone()),
+        page: filters.page,
+        page_size: PAGE_SIZE,
+    };
+    let mine = state
+        .app
+        .flow_my_documents(principal, query)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    let all: i64 = mine.counts.iter().map(|(_, n)| n).sum();
+    let count_of = |code: &str| {
+        mine.counts
+            .iter()
+            .find(|(status, _)| status == code)
+            .map_or(0, |(_, n)| *n)
+    };
+    let href = |status: &str, page: u32| {
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
+        url(
+            "/flow/mine",
+            &[("status", status), ("q", &filters.q), ("page", &page)],
+        )
+    };
+    let n_pages = page_count(mine.total);
+    let amounts = mine.rows.iter().any(|row| row.amount_fen != 0);
+    let can_write =
+        principal.roles.contains(fiscus_core::Role::UnitClerk) && principal.agency_code().is_some();
+    let content = html! {
+        (heading(&[("/", "工作台")], "我的申请", html! {
+            @if can_write { a class="button primary" href="/flow/unit-change/new" { "新建单位信息变更申请" } }
+        }))
+        p class="muted small" { "您填写的单据（含未送审的草稿），最新在前。被退回的单据请修改后重新送审。" }
+        nav class="tabs" aria-label="按状态" {
+            a href=(href("", 1)) class=[status.is_empty().then_some("active")] {
+                "全部" span class="tab-count" { (all) }
+            }
+            @for (code, name) in MINE_TABS {
+                a href=(href(code, 1)) class=[(status == code).then_some("active")] {
+                    (name) span class="tab-count" { (count_of(code)) }
+                }
+            }
+        }
+        form method="get" action="/flow/mine" class="card filters" {
+            @if !status.is_empty() { input type="hidden" name="status" value=(status); }
+            label class="field grow" {
+                span class="label" { "单据标题" }
+                input type="search" name="q" value=(filters.q) placeholder="输入标题中的文字（部分匹配）";
+            }
+            div class="filter-actions" {
+                button type="submit" class="button primary" { "查询" }
+                " "
+                a class="button ghost" href="/flow/mine" { "重置" }
+            }
+        }
+        div class="card table-card" {
+            @if mine.rows.is_empty() {
+                div class="empty" {
+                    div class="empty-title" { "暂无单据" }
+                    p { "您保存或送审的单据会列在这里。" }
+                }
+            } @else {
+                div class="table-scroll" {
+                    table class="data" {
+                        thead { tr {
+                            th { "单据" } th class="nowrap" { "类型" }
+                            @if amounts { th class="num" { "金额（元）" } }
+                            th class="nowrap" { "状态" } th class="w-time" { "最近变动" }
+                        } }
+                        tbody {
+                            @for row in &mine.rows {
+                                tr {
+                                    td { a href=(document_href(&row.doc_id)) { (row.title) } br; span class="muted small" { "单据编号 " (super::doc_number(&row.doc_id)) } }
+                                    td class="nowrap" { span class="tag" { (doc_type_name(&row.doc_type)) } }
+                                    @if amounts { td class="num" { (amount_cell(row.amount_fen)) } }
+                                    td class="nowrap" {
+                                        @match row.status.as_str() {
+                                            "draft" => span class="badge off" { "草稿" },
+                                            "returned" => span class="badge warn" { "被退回，待修改后重新送审" },
+                                            other => (status_badge(other)),
+                                        }
+                                    }
+                                    td class="nowrap" { (beijing_time(&row.updated_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (pager(mine.total, filters.page, n_pages, |page| href(status, page)))
+        }
+    };
+    Ok(layout::page(&user, "我的申请", "/flow/mine", content).into_response())
 }
 
 /// The first open tasks of the viewer, for the home page.

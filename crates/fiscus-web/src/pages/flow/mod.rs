@@ -1,5 +1,5 @@
 //! The pages of the approval flow engine (流程引擎): the 待办 and 已办 lists with batch
-//! approval and batch return (`inbox`), one document with its actions and history, and the
+//! approval and batch return, 我的申请 and marking notices read (`inbox`), one document with its actions and history, and the
 //! 基础信息变更申请 form (`document`), and the administration of flow definitions
 //! (`definitions`). Every action is a plain POST form; a refusal re-renders the page with the
 //! Chinese message and the rejection's status.
@@ -31,6 +31,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/flow/inbox", get(inbox::inbox))
         .route("/flow/done", get(inbox::done))
         .route("/flow/batch", post(inbox::batch))
+        .route("/flow/mine", get(inbox::mine))
+        .route("/flow/notices/read", post(inbox::mark_notices_read))
         .route("/flow/documents/{doc_id}", get(document::document))
         .route("/flow/documents/{doc_id}/act", post(document::act))
         .route(

@@ -148,8 +148,20 @@ fn actions(
     key: &str,
     enabled: Option<bool>,
 ) -> Markup {
-    if !can_write(&user.principal, spec) {
-        return html! {};
+    // A unit clerk changes their own unit's information through an approval flow.
+    let principal = &user.principal;
+    let change_request = spec.name == schema::AGENCY.name
+        && principal.roles.contains(fiscus_core::Role::UnitClerk)
+        && principal
+            .agency_code()
+            .is_some_and(|own| own.as_str() == key);
+    let change_link = html! {
+        @if change_request {
+            a class="button primary" href="/flow/unit-change/new" { "申请变更本单位信息" } " "
+        }
+    };
+    if !can_write(principal, spec) {
+        return change_link;
     }
     let editable = spec
         .fields
@@ -157,6 +169,7 @@ fn actions(
         .any(|f| f.edit == Edit::Always && f.kind != FieldKind::Secret);
     let href = record_href(spec, key);
     html! {
+        (change_link)
         @if editable {
             a class="button primary" href=(format!("{href}/edit")) { "编辑" }
         }
