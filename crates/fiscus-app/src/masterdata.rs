@@ -205,60 +205,9 @@ impl App {
         input: &Input,
         ctx: &RequestCtx,
     ) -> Result<(), AppError> {
-        self.require(who, Action::Write, spec)?;
-        let mut changes = parse_fields(spec, input, Mode::Update)?;
-        check_record(spec, &mut changes)?;
         let mut tx = self.db.begin().await?;
-        let old = records::get_for_update(&mut tx, spec, Viewer::User(who), key)
-            .await?
-            .ok_or(Rejection::NotFound { what: spec.label })?;
-        // Optimistic check: a form carries the `updated_at` it was drawn from.
-        if let Some(version) = input.get("_version").filter(|v| !v.is_empty())
-            && text(&old, "updated_at") != Some(version)
-        {
-            return Err(Rejection::StaleVersion.into());
-        }
-        let mut system = self
-            .prepare_update(&mut tx, who, spec, key, &old, &mut changes, input)
+        self.update_record_in_tx(&mut tx, who, spec, key, input, ctx)
             .await?;
-        let mut diff = serde_json::Map::new();
-        let mut columns = Vec::new();
-        for field in spec.stored_fields() {
-            let Some(new_value) = changes.get(field.name) else {
-                continue;
-            };
-            let old_value = old.get(field.name).cloned().unwrap_or(Value::Null);
-            if *new_value != old_value {
-                diff.insert(
-                    field.name.into(),
-                    serde_json::json!([
-                        display_value(field.kind, &old_value),
-                        display_value(field.kind, new_value)
-                    ]),
-                );
-                columns.push((field.name, Bind::of(field.kind, new_value)));
-            }
-        }
-        for (name, _) in &system {
-            diff.entry(name.to_string())
-                .or_insert_with(|| serde_json::json!(["", "已修改"]));
-        }
-        if diff.is_empty() {
-            return Ok(());
-        }
-        columns.append(&mut system);
-        columns.extend(stamp(who, false));
-        records::update(&mut tx, spec, key, &columns).await?;
-        self.audit(
-            &mut tx,
-            who,
-            "update",
-            spec,
-            key,
-            serde_json::Value::Object(diff),
-            ctx,
-        )
-        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1037,11 +986,10 @@ impl App {
     }
 }
 
-// Added for the flow engine (issue 3): an approved 基础信息变更 applies its change to the agency
-// through this same path, inside the transaction of the approval. Self-contained on purpose;
-// `update_record` could become `begin` + this + `commit`.
 impl App {
-    /// `update_record` inside the caller's transaction, without the form's optimistic version.
+    /// An edit inside the caller's transaction: `update_record` wraps it in its own, and an
+    /// approved 基础信息变更 (flow engine) applies its change through it inside the approval's.
+    /// A form's `_version` (the `updated_at` it was drawn from) is checked when present.
     pub(crate) async fn update_record_in_tx(
         &self,
         tx: &mut Tx,
@@ -1057,6 +1005,11 @@ impl App {
         let old = records::get_for_update(tx, spec, Viewer::User(who), key)
             .await?
             .ok_or(Rejection::NotFound { what: spec.label })?;
+        if let Some(version) = input.get("_version").filter(|v| !v.is_empty())
+            && text(&old, "updated_at") != Some(version)
+        {
+            return Err(Rejection::StaleVersion.into());
+        }
         let mut system = self
             .prepare_update(tx, who, spec, key, &old, &mut changes, input)
             .await?;

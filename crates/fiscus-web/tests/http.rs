@@ -19,6 +19,8 @@ mod auth;
 mod bad_input;
 #[path = "http/browser.rs"]
 mod browser;
+#[path = "http/chrome.rs"]
+mod chrome;
 #[path = "http/flow.rs"]
 mod flow;
 #[path = "http/flow_browser.rs"]
