@@ -501,40 +501,7 @@ pub async fn done_documents(
             .push(" AND flow_document.doc_type = ")
             .bind(Bind::text(doc_type.clone()));
     }
-    push_title_search(&mut filter, "flow_document.title", query.search.as_deref());
-    let mut count = Sql::new("SELECT COUNT(*) FROM flow_document");
-    count.text.push_str(&filter.text);
-    count.binds = filter.binds.clone();
-    let mut select = Sql::new(
-        "SELECT doc_id, doc_type, title, mof_div_code, agency_code, amount_fen, status, updated_at FROM flow_document",
-    );
-    select.text.push_str(&filter.text);
-    select.binds = filter.binds;
-    let (limit, offset) = page_bounds(query);
-    select
-        .push(" ORDER BY updated_at DESC, doc_id LIMIT ")
-        .bind(Bind::Int(Some(limit)))
-        .push(" OFFSET ")
-        .bind(Bind::Int(Some(offset)));
-    let result = on_db!(db, pool => {
-        let total: i64 = bound_query!(&count).fetch_one(pool).await?.try_get(0)?;
-        let rows = bound_query!(&select).fetch_all(pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(DoneRow {
-                doc_id: row.try_get(0)?,
-                doc_type: row.try_get(1)?,
-                title: row.try_get(2)?,
-                mof_div_code: row.try_get(3)?,
-                agency_code: row.try_get(4)?,
-                amount_fen: row.try_get(5)?,
-                status: row.try_get(6)?,
-                updated_at: row.try_get(7)?,
-            });
-        }
-        (out, total)
-    });
-    Ok(result)
+    document_page(db, filter, query, "updated_at DESC, doc_id").await
 }
 
 /// The statuses of 我的申请, in the order of its tabs.
@@ -566,6 +533,17 @@ pub async fn my_documents(
             .push(" AND flow_document.doc_type = ")
             .bind(Bind::text(doc_type.clone()));
     }
+    document_page(db, filter, query, "created_at DESC, doc_id DESC").await
+}
+
+/// One page of documents matching `filter` (a ` WHERE …` on `flow_document`), with the
+/// total, ordered by `order_by` (a constant of the caller, never input).
+async fn document_page(
+    db: &Db,
+    mut filter: Sql,
+    query: &InboxQuery,
+    order_by: &'static str,
+) -> Result<(Vec<DoneRow>, i64), StoreError> {
     push_title_search(&mut filter, "flow_document.title", query.search.as_deref());
     let mut count = Sql::new("SELECT COUNT(*) FROM flow_document");
     count.text.push_str(&filter.text);
@@ -577,7 +555,7 @@ pub async fn my_documents(
     select.binds = filter.binds;
     let (limit, offset) = page_bounds(query);
     select
-        .push(" ORDER BY created_at DESC, doc_id DESC LIMIT ")
+        .push(&format!(" ORDER BY {order_by} LIMIT "))
         .bind(Bind::Int(Some(limit)))
         .push(" OFFSET ")
         .bind(Bind::Int(Some(offset)));
