@@ -375,28 +375,38 @@ pub async fn insert_instance(
     Ok(())
 }
 
+const INSTANCE_SELECT: &str = "SELECT instance_id, doc_id, flow_code, version, state_json, revision FROM flow_instance WHERE doc_id = ";
+
+fn instance_of<R>(row: &R) -> Result<InstanceRow, sqlx::Error>
+where
+    R: Row,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(InstanceRow {
+        instance_id: row.try_get(0)?,
+        doc_id: row.try_get(1)?,
+        flow_code: row.try_get(2)?,
+        version: row.try_get(3)?,
+        state_json: row.try_get(4)?,
+        revision: row.try_get(5)?,
+    })
+}
+
 /// The instance of a document with its revision, locked (FOR UPDATE) on PostgreSQL so that
 /// concurrent transitions of one document queue behind each other.
 pub async fn instance_for_update(
     tx: &mut Tx,
     doc_id: &str,
 ) -> Result<Option<InstanceRow>, StoreError> {
-    let mut sql = Sql::new(
-        "SELECT instance_id, doc_id, flow_code, version, state_json, revision FROM flow_instance WHERE doc_id = ",
-    );
+    let mut sql = Sql::new(INSTANCE_SELECT);
     sql.bind(Bind::text(doc_id));
     if let Tx::Postgres(_) = tx {
         sql.push(" FOR UPDATE");
     }
     let row = on_tx!(tx, conn => match bound_query!(&sql).fetch_optional(&mut *conn).await? {
-        Some(row) => Some(InstanceRow {
-            instance_id: row.try_get(0)?,
-            doc_id: row.try_get(1)?,
-            flow_code: row.try_get(2)?,
-            version: row.try_get(3)?,
-            state_json: row.try_get(4)?,
-            revision: row.try_get(5)?,
-        }),
+        Some(row) => Some(instance_of(&row)?),
         None => None,
     });
     Ok(row)
@@ -444,19 +454,10 @@ pub(crate) fn push_values(sql: &mut Sql, binds: impl IntoIterator<Item = Bind>) 
 
 /// The instance of a document, outside a transaction (pages, allowed actions).
 pub async fn instance(db: &Db, doc_id: &str) -> Result<Option<InstanceRow>, StoreError> {
-    let mut sql = Sql::new(
-        "SELECT instance_id, doc_id, flow_code, version, state_json, revision FROM flow_instance WHERE doc_id = ",
-    );
+    let mut sql = Sql::new(INSTANCE_SELECT);
     sql.bind(Bind::text(doc_id));
     let row = on_db!(db, pool => match bound_query!(&sql).fetch_optional(pool).await? {
-        Some(row) => Some(InstanceRow {
-            instance_id: row.try_get(0)?,
-            doc_id: row.try_get(1)?,
-            flow_code: row.try_get(2)?,
-            version: row.try_get(3)?,
-            state_json: row.try_get(4)?,
-            revision: row.try_get(5)?,
-        }),
+        Some(row) => Some(instance_of(&row)?),
         None => None,
     });
     Ok(row)

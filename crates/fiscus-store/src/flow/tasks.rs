@@ -377,22 +377,7 @@ pub async fn document_tasks(db: &Db, doc_id: &str) -> Result<Vec<TaskRow>, Store
         let rows = bound_query!(&sql).fetch_all(pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(TaskRow {
-                instance_id: row.try_get(0)?,
-                task_id: row.try_get(1)?,
-                node_code: row.try_get(2)?,
-                assignee: row.try_get(3)?,
-                status: row.try_get(4)?,
-                due_at: row.try_get(5)?,
-                created_at: row.try_get(6)?,
-                done_at: row.try_get(7)?,
-                doc_type: row.try_get(8)?,
-                doc_id: row.try_get(9)?,
-                title: row.try_get(10)?,
-                mof_div_code: row.try_get(11)?,
-                agency_code: row.try_get(12)?,
-                amount_fen: row.try_get(13)?,
-            });
+            out.push(task_of(row)?);
         }
         out
     });
