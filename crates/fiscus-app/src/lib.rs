@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod flow;
 pub mod import;
+pub mod ledger;
 pub mod masterdata;
 pub mod settings;
 
@@ -33,6 +34,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub cipher: Arc<dyn crypto::FieldCipher>,
     pub throttle: auth::LoginThrottle,
+    /// The ledger's group-commit writer, started on first use (it needs the runtime).
+    pub ledger_writer: Arc<std::sync::Mutex<Option<ledger::LedgerWriter>>>,
 }
 
 impl App {
@@ -43,6 +46,7 @@ impl App {
             settings: Arc::new(settings),
             cipher: Arc::new(cipher),
             throttle: auth::LoginThrottle::default(),
+            ledger_writer: Arc::default(),
         })
     }
 }

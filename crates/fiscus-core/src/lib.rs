@@ -3,6 +3,7 @@
 
 pub mod code;
 pub mod flow;
+pub mod ledger;
 pub mod masterdata;
 pub mod money;
 pub mod query;

@@ -133,6 +133,40 @@ pub enum Rejection {
     CannotDisableSelf,
     #[error("year_already_exists")]
     YearAlreadyExists { fiscal_year: i32 },
+    // Indicator ledger (指标账). Amounts first, then the indicator's state, then its elements,
+    // then balances, then idempotency.
+    #[error("amount_not_positive")]
+    AmountNotPositive { field: &'static str },
+    #[error("amount_too_large")]
+    AmountTooLarge { field: &'static str, yuan_max: &'static str },
+    #[error("indicator_closed")]
+    IndicatorClosed { bgt_id: String },
+    #[error("indicator_not_executable")]
+    IndicatorNotExecutable { bgt_id: String },
+    #[error("indicator_year_mismatch")]
+    IndicatorYearMismatch,
+    #[error("indicator_same_on_both_sides")]
+    IndicatorSameOnBothSides,
+    #[error("classification_not_refinement")]
+    ClassificationNotRefinement { field: &'static str },
+    #[error("element_mismatch")]
+    ElementMismatch { field: &'static str },
+    #[error("exceeds_available_balance")]
+    ExceedsAvailableBalance { bgt_id: String, available_fen: i64 },
+    #[error("exceeds_frozen_amount")]
+    ExceedsFrozenAmount { bgt_id: String, frozen_fen: i64 },
+    #[error("exceeds_spent_amount")]
+    ExceedsSpentAmount { bgt_id: String, spent_fen: i64 },
+    #[error("exceeds_pending_amount")]
+    ExceedsPendingAmount { pending_fen: i64 },
+    #[error("pending_already_resolved")]
+    PendingAlreadyResolved { transfer_id: String },
+    #[error("indicator_has_reservations")]
+    IndicatorHasReservations { bgt_id: String },
+    #[error("not_an_advance")]
+    NotAnAdvance { bgt_id: String },
+    #[error("idempotency_key_reused")]
+    IdempotencyKeyReused { key: String },
     // Conflicts.
     #[error("duplicate_code")]
     DuplicateCode { what: &'static str, value: String },
@@ -204,6 +238,8 @@ impl Rejection {
             | TextHasSpecialChars { field }
             | AmountInvalid { field }
             | AmountNegative { field }
+            | AmountNotPositive { field }
+            | AmountTooLarge { field, .. }
             | NumberOutOfRange { field, .. }
             | ParentUnknown { field, .. }
             | ParentDisabled { field } => Some(field),
@@ -354,6 +390,49 @@ impl Rejection {
             NoMatchingEdge { node } => {
                 format!("「{node}」之后没有符合条件的流向，请联系管理员修正流程定义")
             }
+            AmountNotPositive { field } => format!("{field}必须大于零"),
+            AmountTooLarge { field, yuan_max } => format!("{field}超出上限 {yuan_max} 元"),
+            IndicatorClosed { bgt_id } => {
+                format!("指标 {bgt_id} 已年终结转或结余，不能再使用")
+            }
+            IndicatorNotExecutable { bgt_id } => {
+                format!("指标 {bgt_id} 是待分指标，须先分配到单位后才能支付")
+            }
+            IndicatorYearMismatch => "所涉指标不属于同一预算年度".into(),
+            IndicatorSameOnBothSides => "调出与调入不能是同一指标".into(),
+            ClassificationNotRefinement { field } => {
+                format!("{field}必须与来源指标相同，或是其下级科目")
+            }
+            ElementMismatch { field } => format!("{field}与指标不一致"),
+            ExceedsAvailableBalance {
+                bgt_id,
+                available_fen,
+            } => format!(
+                "超出指标可用余额：指标 {bgt_id} 可用 {} 元",
+                crate::money::Fen(*available_fen).to_yuan_string()
+            ),
+            ExceedsFrozenAmount { bgt_id, frozen_fen } => format!(
+                "解冻金额超过指标 {bgt_id} 已冻结的 {} 元",
+                crate::money::Fen(*frozen_fen).to_yuan_string()
+            ),
+            ExceedsSpentAmount { bgt_id, spent_fen } => format!(
+                "金额超过指标 {bgt_id} 已支出的 {} 元",
+                crate::money::Fen(*spent_fen).to_yuan_string()
+            ),
+            ExceedsPendingAmount { pending_fen } => format!(
+                "过账金额超过预占金额 {} 元",
+                crate::money::Fen(*pending_fen).to_yuan_string()
+            ),
+            PendingAlreadyResolved { transfer_id } => {
+                format!("预占 {transfer_id} 已经过账或撤销")
+            }
+            IndicatorHasReservations { bgt_id } => {
+                format!("指标 {bgt_id} 尚有在途支付，请先办结或撤销后再结转")
+            }
+            NotAnAdvance { bgt_id } => format!("指标 {bgt_id} 不是预拨指标，不能被核销"),
+            IdempotencyKeyReused { key } => {
+                format!("请求编号 {key} 已用于内容不同的请求，请换一个编号")
+            }
             FlowDefinitionInvalid { problems } => {
                 let messages: Vec<String> = problems.iter().map(DefinitionProblem::message).collect();
                 format!("流程定义有误：{}", messages.join("；"))
@@ -468,6 +547,48 @@ impl Rejection {
             },
             CannotDisableSelf,
             YearAlreadyExists { fiscal_year: 2027 },
+            AmountNotPositive { field: "金额" },
+            AmountTooLarge {
+                field: "金额",
+                yuan_max: "10,000,000,000,000.00",
+            },
+            IndicatorClosed {
+                bgt_id: "B1".into(),
+            },
+            IndicatorNotExecutable {
+                bgt_id: "B1".into(),
+            },
+            IndicatorYearMismatch,
+            IndicatorSameOnBothSides,
+            ClassificationNotRefinement {
+                field: "支出功能分类科目",
+            },
+            ElementMismatch {
+                field: "项目代码",
+            },
+            ExceedsAvailableBalance {
+                bgt_id: "B1".into(),
+                available_fen: 100,
+            },
+            ExceedsFrozenAmount {
+                bgt_id: "B1".into(),
+                frozen_fen: 100,
+            },
+            ExceedsSpentAmount {
+                bgt_id: "B1".into(),
+                spent_fen: 100,
+            },
+            ExceedsPendingAmount { pending_fen: 100 },
+            PendingAlreadyResolved {
+                transfer_id: "T1".into(),
+            },
+            IndicatorHasReservations {
+                bgt_id: "B1".into(),
+            },
+            NotAnAdvance {
+                bgt_id: "B1".into(),
+            },
+            IdempotencyKeyReused { key: "K1".into() },
             DuplicateCode {
                 what: "单位代码",
                 value: "660101101".into(),
@@ -549,6 +670,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 72);
+        assert_eq!(examples.len(), 88);
     }
 }

@@ -163,6 +163,12 @@ pub enum Resource {
     Standard,
     User,
     AuditLog,
+    /// Budget indicators (指标) and their 账页. Written only through operation documents.
+    Indicator,
+    /// Reservations against indicators (预占 / 过账 / 撤销 / 退款): the payment interface.
+    Reservation,
+    /// Control levels of the ledger (控制级次).
+    LedgerControl,
 }
 
 /// The permission matrix. Reads of master data are open to every role inside its scope;
@@ -177,13 +183,17 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
     match action {
         Action::Read => match resource {
             User | AuditLog => matches!(role, SysAdmin | Auditor),
+            Indicator | Reservation | LedgerControl => true,
             _ => master_data,
         },
         Action::Write => match (role, resource) {
-            (SysAdmin, _) => resource != AuditLog,
+            (SysAdmin, _) => !matches!(resource, AuditLog | Indicator | Reservation),
             (BudgetDivision, Agency | Person | Standard) => true,
             (TreasuryDivision, AgencyAccount) => true,
             (UnitClerk, Agency | Person) => true,
+            (BudgetDivision | BusinessDivision | TreasuryDivision, Indicator) => true,
+            (TreasuryDivision | UnitClerk, Reservation) => true,
+            (BudgetDivision, LedgerControl) => true,
             _ => false,
         },
     }

@@ -10,6 +10,7 @@ pub mod codes;
 mod db;
 pub mod facts;
 pub mod flow;
+pub mod ledger;
 pub mod migrate;
 pub mod records;
 pub mod sql;

@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_flow.sql"),
         postgres: include_str!("../migrations/postgres/0002_flow.sql"),
     },
+    Migration {
+        version: 3,
+        name: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0003_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0003_ledger.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

@@ -31,7 +31,9 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | TaskAlreadyHandled
         | FlowStatusForbidsAction { .. }
         | FlowVersionMismatch { .. }
-        | WithdrawTooLate { .. } => StatusCode::CONFLICT,
+        | WithdrawTooLate { .. }
+        | PendingAlreadyResolved { .. }
+        | IdempotencyKeyReused { .. } => StatusCode::CONFLICT,
         AccountLocked { .. } => StatusCode::LOCKED,
         TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         FieldRequired { .. }
@@ -40,6 +42,8 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | TextHasSpecialChars { .. }
         | AmountInvalid { .. }
         | AmountNegative { .. }
+        | AmountNotPositive { .. }
+        | AmountTooLarge { .. }
         | NumberOutOfRange { .. }
         | MofDivCodeInvalid { .. }
         | AgencyCodeInvalid { .. }
@@ -82,7 +86,19 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | NoCandidateForNode { .. }
         | NodeCandidatesExceeded { .. }
         | NoMatchingEdge { .. }
-        | FlowDefinitionInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | FlowDefinitionInvalid { .. }
+        | IndicatorClosed { .. }
+        | IndicatorNotExecutable { .. }
+        | IndicatorYearMismatch
+        | IndicatorSameOnBothSides
+        | ClassificationNotRefinement { .. }
+        | ElementMismatch { .. }
+        | ExceedsAvailableBalance { .. }
+        | ExceedsFrozenAmount { .. }
+        | ExceedsSpentAmount { .. }
+        | ExceedsPendingAmount { .. }
+        | IndicatorHasReservations { .. }
+        | NotAnAdvance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::flow::checks;
 use crate::{App, AppError, RequestCtx};
 
 /// The default definition of each document type, as shipped.
-pub const DEFAULT_FLOWS: [(&str, &str); 6] = [
+pub const DEFAULT_FLOWS: [(&str, &str); 7] = [
     (
         "unit_change",
         include_str!("../../../../data/flows/unit_change.json"),
@@ -36,6 +36,10 @@ pub const DEFAULT_FLOWS: [(&str, &str); 6] = [
     (
         "project_declaration",
         include_str!("../../../../data/flows/project_declaration.json"),
+    ),
+    (
+        "indicator_adjust",
+        include_str!("../../../../data/flows/indicator_adjust.json"),
     ),
 ];
 

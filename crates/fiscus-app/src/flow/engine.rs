@@ -81,6 +81,10 @@ pub(crate) async fn attempt(
         // The proposal is checked again on every submission: the rules may have changed.
         unit_change::check_payload(&document.payload)?;
     }
+    if matches!(command, Command::Submit) && is_indicator_op(doc_type) {
+        // So are indicator operations, on the balances of now.
+        crate::ledger::ops::check_on_submit(app, tx, who, &document).await?;
+    }
     let actor = Actor {
         user_name: who.user_name.clone(),
     };
@@ -147,6 +151,9 @@ pub(crate) async fn attempt(
             Effect::DocumentApproved if doc_type == DocType::UnitChange => {
                 apply_unit_change::apply_approved(app, tx, who, &document, ctx).await?
             }
+            Effect::DocumentApproved if is_indicator_op(doc_type) => {
+                crate::ledger::ops::apply_approved(app, tx, who, &document, ctx).await?
+            }
             _ => {}
         }
     }
@@ -156,6 +163,10 @@ pub(crate) async fn attempt(
         store::update_document(tx, doc_id, new_state.status.code(), None, &at).await?;
     }
     Ok(Attempt::Done(new_state.status))
+}
+
+fn is_indicator_op(doc_type: DocType) -> bool {
+    matches!(doc_type, DocType::IndicatorRelease | DocType::IndicatorAdjust)
 }
 
 pub(crate) fn doc_type_of(document: &DocumentRow) -> Result<DocType, AppError> {

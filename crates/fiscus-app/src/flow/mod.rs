@@ -13,7 +13,7 @@
 mod apply_unit_change;
 pub mod checks;
 pub mod definitions;
-mod engine;
+pub(crate) mod engine;
 pub mod resolve;
 pub mod unit_change;
 

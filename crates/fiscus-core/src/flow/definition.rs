@@ -127,6 +127,7 @@ pub enum DocType {
     BudgetSubmission,
     Adjustment,
     ProjectDeclaration,
+    IndicatorAdjust,
 }
 
 macro_rules! flow_code_newtype {
@@ -210,13 +211,14 @@ impl FlowDefinition {
 }
 
 impl DocType {
-    pub const ALL: [DocType; 6] = [
+    pub const ALL: [DocType; 7] = [
         DocType::UnitChange,
         DocType::PaymentApplication,
         DocType::IndicatorRelease,
         DocType::BudgetSubmission,
         DocType::Adjustment,
         DocType::ProjectDeclaration,
+        DocType::IndicatorAdjust,
     ];
 
     pub fn code(self) -> &'static str {
@@ -227,6 +229,7 @@ impl DocType {
             DocType::BudgetSubmission => "budget_submission",
             DocType::Adjustment => "adjustment",
             DocType::ProjectDeclaration => "project_declaration",
+            DocType::IndicatorAdjust => "indicator_adjust",
         }
     }
 
@@ -238,6 +241,7 @@ impl DocType {
             DocType::BudgetSubmission => "预算编制送审",
             DocType::Adjustment => "预算调整调剂",
             DocType::ProjectDeclaration => "项目申报",
+            DocType::IndicatorAdjust => "指标调整",
         }
     }
 }

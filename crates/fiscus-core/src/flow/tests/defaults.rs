@@ -32,6 +32,10 @@ pub fn default_files() -> Vec<(DocType, &'static str)> {
             DocType::ProjectDeclaration,
             include_str!("../../../../../data/flows/project_declaration.json"),
         ),
+        (
+            DocType::IndicatorAdjust,
+            include_str!("../../../../../data/flows/indicator_adjust.json"),
+        ),
     ]
 }
 
@@ -119,6 +123,11 @@ fn every_default_definition_walks_to_approval() {
                 "budget_review",
                 "division_budget_review",
             ],
+        ),
+        (
+            DocType::IndicatorAdjust,
+            &["business_review", "indicator_review"],
+            &[],
         ),
     ];
     for ((doc_type, text), (expected_type, small, large)) in
