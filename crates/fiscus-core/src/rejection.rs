@@ -138,7 +138,10 @@ pub enum Rejection {
     #[error("amount_not_positive")]
     AmountNotPositive { field: &'static str },
     #[error("amount_too_large")]
-    AmountTooLarge { field: &'static str, yuan_max: &'static str },
+    AmountTooLarge {
+        field: &'static str,
+        yuan_max: &'static str,
+    },
     #[error("indicator_closed")]
     IndicatorClosed { bgt_id: String },
     #[error("indicator_not_executable")]
@@ -564,7 +567,7 @@ impl Rejection {
                 field: "支出功能分类科目",
             },
             ElementMismatch {
-                field: "项目代码",
+                field: "项目代码"
             },
             ExceedsAvailableBalance {
                 bgt_id: "B1".into(),

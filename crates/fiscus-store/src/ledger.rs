@@ -122,7 +122,8 @@ where
 impl TransferRow {
     /// The spec this row was written from (for the idempotency comparison).
     pub fn spec(&self) -> Result<TransferSpec, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("transfer {}: {what}", self.transfer_id));
+        let corrupt =
+            |what: &str| StoreError::Corrupt(format!("transfer {}: {what}", self.transfer_id));
         Ok(TransferSpec {
             transfer_id: TransferId::parse(&self.transfer_id).map_err(|_| corrupt("id"))?,
             debit: AccountId::from_stored(self.debit_account_id.clone()),
@@ -159,7 +160,11 @@ pub async fn transfer_read(db: &Db, transfer_id: &str) -> Result<Option<Transfer
     Ok(row)
 }
 
-async fn apply_one(tx: &mut Tx, spec: &TransferSpec, meta: BatchMeta<'_>) -> Result<Applied, StoreError> {
+async fn apply_one(
+    tx: &mut Tx,
+    spec: &TransferSpec,
+    meta: BatchMeta<'_>,
+) -> Result<Applied, StoreError> {
     if let Some(first) = transfer(tx, spec.transfer_id.as_str()).await? {
         if same_request(&first.spec()?, spec) {
             return Ok(Applied::Repeat { seq: first.seq });
@@ -171,7 +176,10 @@ async fn apply_one(tx: &mut Tx, spec: &TransferSpec, meta: BatchMeta<'_>) -> Res
     }
     let mut spec = spec.clone();
     let mut pending_amount = 0_i64;
-    if matches!(spec.kind, TransferKind::PostPending | TransferKind::VoidPending) {
+    if matches!(
+        spec.kind,
+        TransferKind::PostPending | TransferKind::VoidPending
+    ) {
         let pending_id = spec
             .pending_id
             .clone()
@@ -217,13 +225,17 @@ async fn apply_one(tx: &mut Tx, spec: &TransferSpec, meta: BatchMeta<'_>) -> Res
     let Some(available_after) = available_after else {
         let available = account_balances(tx, &debit)
             .await?
-            .ok_or(Rejection::NotFound { what: "指标账户" })?
+            .ok_or(Rejection::NotFound {
+                what: "指标账户"
+            })?
             .available();
         return Err(overdraw(&spec, available).into());
     };
     add_to_account(tx, &credit, &credit_delta, None)
         .await?
-        .ok_or(Rejection::NotFound { what: "指标账户" })?;
+        .ok_or(Rejection::NotFound {
+            what: "指标账户"
+        })?;
     let warned = opens_debit && spec.ctrl == CtrlLevel::Warn && available_after < 0;
     let seq: i64 = on_tx!(tx, conn => sqlx::query_scalar(
         "INSERT INTO ledger_transfer (transfer_id, batch_id, debit_account_id, credit_account_id, kind, amount_fen, pending_id, pending_amount_fen, reason, ctrl_level, warned, doc_id, actor, created_at) \
@@ -298,7 +310,10 @@ async fn ensure_source_account(tx: &mut Tx, account: &AccountId) -> Result<(), S
 }
 
 /// The four totals of one account.
-pub async fn account_balances(tx: &mut Tx, account: &AccountId) -> Result<Option<Balances>, StoreError> {
+pub async fn account_balances(
+    tx: &mut Tx,
+    account: &AccountId,
+) -> Result<Option<Balances>, StoreError> {
     let row = on_tx!(tx, conn => match sqlx::query("SELECT debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_account WHERE account_id = $1")
         .bind(account.as_str())
         .fetch_optional(&mut *conn)
@@ -382,7 +397,12 @@ fn element_binds(elements: &IndicatorElements) -> Vec<Bind> {
     vec![
         text(elements.mof_div_code.as_str()),
         Bind::Int(Some(i64::from(elements.fiscal_year.0))),
-        Bind::Text(elements.agency_code.as_ref().map(|code| code.as_str().to_owned())),
+        Bind::Text(
+            elements
+                .agency_code
+                .as_ref()
+                .map(|code| code.as_str().to_owned()),
+        ),
         text(&elements.pro_code),
         text(&elements.exp_func_code),
         text(&elements.gov_bgt_eco_code),
@@ -396,7 +416,12 @@ fn element_binds(elements: &IndicatorElements) -> Vec<Bind> {
         text(&elements.doc_date),
         text(&elements.bgt_dec),
         text(&elements.sup_bgt_doc_no),
-        Bind::Text(elements.ori_bgt_id.as_ref().map(|id| id.as_str().to_owned())),
+        Bind::Text(
+            elements
+                .ori_bgt_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+        ),
         text(elements.bgt_exe_flag.code()),
         Bind::Text(elements.pool_level.map(|level| level.code().to_owned())),
         Bind::Bool(Some(elements.is_direct)),
@@ -410,7 +435,10 @@ fn element_binds(elements: &IndicatorElements) -> Vec<Bind> {
 }
 
 /// Writes indicators and their four empty accounts (the money arrives by transfers).
-pub async fn insert_indicators(tx: &mut Tx, indicators: &[NewIndicator<'_>]) -> Result<(), StoreError> {
+pub async fn insert_indicators(
+    tx: &mut Tx,
+    indicators: &[NewIndicator<'_>],
+) -> Result<(), StoreError> {
     let mut columns: Vec<&str> = vec!["bgt_id"];
     columns.extend(ELEMENT_COLUMNS);
     columns.extend(["orig_amount_fen", "doc_id", "created_at"]);
@@ -445,7 +473,13 @@ pub async fn insert_indicators(tx: &mut Tx, indicators: &[NewIndicator<'_>]) -> 
     insert_rows(
         tx,
         "ledger_account",
-        &["account_id", "kind", "bgt_id", "mof_div_code", "fiscal_year"],
+        &[
+            "account_id",
+            "kind",
+            "bgt_id",
+            "mof_div_code",
+            "fiscal_year",
+        ],
         accounts,
     )
     .await?;
@@ -586,7 +620,10 @@ where
 
 /// Indicators by id inside a transaction (the facts of an operation), unscoped: the caller
 /// has checked the scope.
-pub async fn indicators_in_tx(tx: &mut Tx, bgt_ids: &[BgtId]) -> Result<Vec<IndicatorRow>, StoreError> {
+pub async fn indicators_in_tx(
+    tx: &mut Tx,
+    bgt_ids: &[BgtId],
+) -> Result<Vec<IndicatorRow>, StoreError> {
     let mut rows = Vec::new();
     for chunk in bgt_ids.chunks(200) {
         let mut sql = Sql::new(INDICATOR_SELECT);
@@ -640,7 +677,10 @@ fn control_table(rows: Vec<(String, String, String)>) -> ControlTable {
             };
             continue;
         }
-        if let (Some(point), Some(level)) = (ControlPoint::from_code(&point), CtrlLevel::from_code(&level)) {
+        if let (Some(point), Some(level)) = (
+            ControlPoint::from_code(&point),
+            CtrlLevel::from_code(&level),
+        ) {
             table.levels.insert((bgt_type_code, point), level);
         }
     }
@@ -683,14 +723,18 @@ pub fn push_indicator_scope(sql: &mut Sql, viewer: crate::records::Viewer<'_>) {
     };
     match principal.scope() {
         DataScope::RegionSubtree { region_path } => {
-            sql.push(" AND i.mof_div_code IN (SELECT mof_div_code FROM region WHERE region_path LIKE ")
-                .bind(Bind::text(format!("{}%", like_escape(&region_path))))
-                .push(" ESCAPE '\\')");
+            sql.push(
+                " AND i.mof_div_code IN (SELECT mof_div_code FROM region WHERE region_path LIKE ",
+            )
+            .bind(Bind::text(format!("{}%", like_escape(&region_path))))
+            .push(" ESCAPE '\\')");
         }
         DataScope::AgencySubtree { agency_path, .. } => {
-            sql.push(" AND i.agency_code IN (SELECT agency_code FROM agency WHERE agency_path LIKE ")
-                .bind(Bind::text(format!("{}%", like_escape(&agency_path))))
-                .push(" ESCAPE '\\')");
+            sql.push(
+                " AND i.agency_code IN (SELECT agency_code FROM agency WHERE agency_path LIKE ",
+            )
+            .bind(Bind::text(format!("{}%", like_escape(&agency_path))))
+            .push(" ESCAPE '\\')");
         }
         DataScope::Agency { agency_code, .. } => {
             sql.push(" AND i.agency_code = ")

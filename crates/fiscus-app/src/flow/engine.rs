@@ -166,7 +166,10 @@ pub(crate) async fn attempt(
 }
 
 fn is_indicator_op(doc_type: DocType) -> bool {
-    matches!(doc_type, DocType::IndicatorRelease | DocType::IndicatorAdjust)
+    matches!(
+        doc_type,
+        DocType::IndicatorRelease | DocType::IndicatorAdjust
+    )
 }
 
 pub(crate) fn doc_type_of(document: &DocumentRow) -> Result<DocType, AppError> {

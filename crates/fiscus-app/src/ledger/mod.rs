@@ -134,8 +134,14 @@ impl App {
         amount: Option<Fen>,
         _ctx: &RequestCtx,
     ) -> Result<LedgerReceipt, AppError> {
-        self.resolve(who, transfer_id, pending_id, TransferKind::PostPending, amount)
-            .await
+        self.resolve(
+            who,
+            transfer_id,
+            pending_id,
+            TransferKind::PostPending,
+            amount,
+        )
+        .await
     }
 
     /// 撤销: releases a reservation entirely (the application was rejected or returned).
@@ -146,8 +152,14 @@ impl App {
         pending_id: TransferId,
         _ctx: &RequestCtx,
     ) -> Result<LedgerReceipt, AppError> {
-        self.resolve(who, transfer_id, pending_id, TransferKind::VoidPending, None)
-            .await
+        self.resolve(
+            who,
+            transfer_id,
+            pending_id,
+            TransferKind::VoidPending,
+            None,
+        )
+        .await
     }
 
     /// 退款: money back from the payee restores the indicator, within the same year (a
@@ -206,7 +218,10 @@ impl App {
         let amount = match amount {
             Some(amount) if kind == TransferKind::PostPending => {
                 if amount.0 < 0 {
-                    return Err(Rejection::AmountNegative { field: "过账金额" }.into());
+                    return Err(Rejection::AmountNegative {
+                        field: "过账金额"
+                    }
+                    .into());
                 }
                 amount
             }
@@ -342,8 +357,15 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         let at = fiscus_store::audit::now();
-        store::set_control(&mut tx, bgt_type_code, point, level, who.user_name.as_str(), &at)
-            .await?;
+        store::set_control(
+            &mut tx,
+            bgt_type_code,
+            point,
+            level,
+            who.user_name.as_str(),
+            &at,
+        )
+        .await?;
         let mut entry = AuditEntry::by(Some(who), "update");
         entry.entity = Some("ledger_control");
         entry.entity_key = Some(format!("{bgt_type_code}.{point}"));

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use fiscus_core::flow::{Command, DocType};
 use fiscus_core::ledger::operation::{CarryLine, IndicatorFacts};
 use fiscus_core::ledger::{
-    BgtId, ExeFlag, IndicatorDraft, IndicatorElements, Operation, Plan, PlanFacts, PoolLevel,
-    plan,
+    BgtId, ExeFlag, IndicatorDraft, IndicatorElements, Operation, Plan, PlanFacts, PoolLevel, plan,
 };
 use fiscus_core::{Action, Fen, Principal, Rejection, Resource};
 use fiscus_store::Tx;
@@ -80,15 +79,9 @@ impl App {
             };
             flow_store::insert_document(&mut tx, &document).await?;
             if submit {
-                let attempt = crate::flow::engine::attempt(
-                    self,
-                    &mut tx,
-                    who,
-                    &doc_id,
-                    Command::Submit,
-                    ctx,
-                )
-                .await?;
+                let attempt =
+                    crate::flow::engine::attempt(self, &mut tx, who, &doc_id, Command::Submit, ctx)
+                        .await?;
                 if matches!(attempt, crate::flow::engine::Attempt::RevisionMoved) {
                     continue;
                 }
@@ -248,7 +241,9 @@ async fn plan_facts(tx: &mut Tx, operation: &Operation) -> Result<PlanFacts, App
 async fn check_drafts(tx: &mut Tx, who: &Principal, operation: &Operation) -> Result<(), AppError> {
     let drafts: Vec<&IndicatorDraft> = match operation {
         Operation::Enter { indicator, .. } => vec![indicator],
-        Operation::Split { children, .. } => children.iter().map(|child| &child.indicator).collect(),
+        Operation::Split { children, .. } => {
+            children.iter().map(|child| &child.indicator).collect()
+        }
         _ => Vec::new(),
     };
     for draft in drafts {
@@ -256,13 +251,20 @@ async fn check_drafts(tx: &mut Tx, who: &Principal, operation: &Operation) -> Re
         let region = facts::region(tx, elements.mof_div_code.as_str())
             .await?
             .filter(|region| region.region_path.starts_with(&who.region_path))
-            .ok_or(Rejection::NotFound { what: "财政区划" })?;
+            .ok_or(Rejection::NotFound {
+                what: "财政区划"
+            })?;
         if let Some(code) = &elements.agency_code {
             let agency = facts::agency(tx, code.as_str())
                 .await?
-                .ok_or(Rejection::NotFound { what: "预算单位" })?;
+                .ok_or(Rejection::NotFound {
+                    what: "预算单位"
+                })?;
             if agency.mof_div_code != region.mof_div_code {
-                return Err(Rejection::ElementMismatch { field: "预算单位" }.into());
+                return Err(Rejection::ElementMismatch {
+                    field: "预算单位"
+                }
+                .into());
             }
         }
         check_codes(tx, &elements).await?;
@@ -375,7 +377,12 @@ pub(crate) async fn apply_approved(
 }
 
 /// Writes a plan inside `tx`: new indicators with their accounts, the transfers, the closes.
-pub async fn write_plan(tx: &mut Tx, planned: &Plan, doc_id: &str, actor: &str) -> Result<(), AppError> {
+pub async fn write_plan(
+    tx: &mut Tx,
+    planned: &Plan,
+    doc_id: &str,
+    actor: &str,
+) -> Result<(), AppError> {
     let at = now();
     let amounts: BTreeMap<String, i64> = planned
         .transfers

@@ -134,7 +134,9 @@ async fn run_job(
             }
         }
     }
-    Ok(Err(AppError::Internal("ledger request kept colliding".into())))
+    Ok(Err(AppError::Internal(
+        "ledger request kept colliding".into(),
+    )))
 }
 
 fn fail_all(jobs: Vec<Job>, error: &str) {

@@ -195,5 +195,11 @@ pub fn element_mismatch(
                 &payment.dep_bgt_eco_code,
             )
         })
-        .or_else(|| equal("资金性质", &indicator.fund_type_code, &payment.fund_type_code))
+        .or_else(|| {
+            equal(
+                "资金性质",
+                &indicator.fund_type_code,
+                &payment.fund_type_code,
+            )
+        })
 }

@@ -152,17 +152,21 @@ impl IndicatorElements {
                 });
             }
             (ExeFlag::Pool, None, _) => {
-                return Err(Rejection::FieldRequired { field: "待分级次" });
+                return Err(Rejection::FieldRequired {
+                    field: "待分级次"
+                });
             }
             (ExeFlag::Pool, Some(PoolLevel::Department), None) => {
                 return Err(Rejection::FieldRequired {
-                    field: "预算单位",
+                    field: "预算单位"
                 });
             }
             (ExeFlag::Pool, Some(_), _) => {}
         }
         if self.bgt_exe_flag == ExeFlag::Executable && self.fund_type_code.is_empty() {
-            return Err(Rejection::FieldRequired { field: "资金性质" });
+            return Err(Rejection::FieldRequired {
+                field: "资金性质"
+            });
         }
         Ok(())
     }
@@ -231,7 +235,10 @@ fn free_text(text: &str, field: &'static str, length_max: usize) -> Result<Strin
     if text.chars().count() > length_max {
         return Err(Rejection::FieldTooLong { field, length_max });
     }
-    if text.chars().any(|c| c.is_control() || matches!(c, '<' | '>')) {
+    if text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '<' | '>'))
+    {
         return Err(Rejection::TextHasSpecialChars { field });
     }
     Ok(text.to_owned())

@@ -434,7 +434,12 @@ pub struct Figures {
 
 impl Figures {
     /// From the four accounts of one indicator.
-    pub fn of(avail: &Balances, frozen: &Balances, spent: &Balances, written_off: &Balances) -> Figures {
+    pub fn of(
+        avail: &Balances,
+        frozen: &Balances,
+        spent: &Balances,
+        written_off: &Balances,
+    ) -> Figures {
         let available_fen = avail.available();
         let reserved_fen = avail.debits_pending;
         let frozen_fen = frozen.posted();

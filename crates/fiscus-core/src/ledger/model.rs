@@ -101,7 +101,10 @@ fn add(balances: &mut Balances, delta: &Balances) {
 /// Whether two specs are the same request (a post or void compares without its accounts,
 /// which come from the pending transfer).
 pub fn same_request(first: &TransferSpec, again: &TransferSpec) -> bool {
-    let resolves = matches!(again.kind, TransferKind::PostPending | TransferKind::VoidPending);
+    let resolves = matches!(
+        again.kind,
+        TransferKind::PostPending | TransferKind::VoidPending
+    );
     first.kind == again.kind
         && first.pending_id == again.pending_id
         && first.reason == again.reason
@@ -136,8 +139,14 @@ impl Model {
         }
         let mut spec = spec.clone();
         let mut pending_amount = Fen::ZERO;
-        if matches!(spec.kind, TransferKind::PostPending | TransferKind::VoidPending) {
-            let pending_id = spec.pending_id.clone().ok_or(Rejection::NotFound { what: "预占" })?;
+        if matches!(
+            spec.kind,
+            TransferKind::PostPending | TransferKind::VoidPending
+        ) {
+            let pending_id = spec
+                .pending_id
+                .clone()
+                .ok_or(Rejection::NotFound { what: "预占" })?;
             let pending = self
                 .transfers
                 .get_mut(&pending_id)

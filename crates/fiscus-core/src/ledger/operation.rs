@@ -11,8 +11,8 @@ use crate::code::FiscalYear;
 use crate::ledger::control::{ControlPoint, ControlTable, CtrlLevel};
 use crate::ledger::indicator::{CLASSIFICATION_FIELDS, ExeFlag, IndicatorDraft, IndicatorElements};
 use crate::ledger::{
-    AccountId, AccountKind, BATCH_TRANSFERS_MAX, BgtId, Figures, Reason, TransferId,
-    TransferSpec, check_amount,
+    AccountId, AccountKind, BATCH_TRANSFERS_MAX, BgtId, Figures, Reason, TransferId, TransferSpec,
+    check_amount,
 };
 use crate::money::Fen;
 use crate::rejection::Rejection;
@@ -72,10 +72,7 @@ pub enum Operation {
     },
     /// 结转 / 结余: each line's carry goes into a new indicator of next year; the rest lapses
     /// back to `pool`, and the old indicators close.
-    YearEnd {
-        pool: BgtId,
-        lines: Vec<CarryLine>,
-    },
+    YearEnd { pool: BgtId, lines: Vec<CarryLine> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +169,9 @@ impl Operation {
             Operation::Supplement { to, from, .. } => {
                 std::iter::once(to.clone()).chain(from.clone()).collect()
             }
-            Operation::Cut { from, to, .. } => std::iter::once(from.clone()).chain(to.clone()).collect(),
+            Operation::Cut { from, to, .. } => {
+                std::iter::once(from.clone()).chain(to.clone()).collect()
+            }
             Operation::Reallocate { legs } => legs
                 .iter()
                 .flat_map(|leg| [leg.from.clone(), leg.to.clone()])
@@ -220,7 +219,9 @@ impl Operation {
                 FreezeBy::Amount(amount) => *amount,
                 FreezeBy::Ratio(_) => Fen::ZERO,
             },
-            Operation::Split { children, .. } => sum(&mut children.iter().map(|child| child.amount)),
+            Operation::Split { children, .. } => {
+                sum(&mut children.iter().map(|child| child.amount))
+            }
             Operation::Reallocate { legs } => sum(&mut legs.iter().map(|leg| leg.amount)),
             Operation::YearEnd { lines, .. } => sum(&mut lines.iter().map(|line| line.carry)),
         }
@@ -247,7 +248,14 @@ pub fn plan(
             let elements = indicator.parse()?;
             let source = AccountId::source(&elements.mof_div_code, elements.fiscal_year);
             let bgt_id = new_id();
-            builder.transfer(source, &bgt_id, AccountKind::Avail, *amount, Reason::Enter, CtrlLevel::None)?;
+            builder.transfer(
+                source,
+                &bgt_id,
+                AccountKind::Avail,
+                *amount,
+                Reason::Enter,
+                CtrlLevel::None,
+            )?;
             builder.plan.new_indicators.push((bgt_id, elements));
         }
         Operation::Split { from, children } => builder.split(from, children, new_id)?,
@@ -268,7 +276,14 @@ pub fn plan(
                     CtrlLevel::None,
                 ),
             };
-            builder.transfer(debit, to, AccountKind::Avail, *amount, Reason::Supplement, ctrl)?;
+            builder.transfer(
+                debit,
+                to,
+                AccountKind::Avail,
+                *amount,
+                Reason::Supplement,
+                ctrl,
+            )?;
         }
         Operation::Cut { from, to, amount } => {
             check_amount(*amount, "追减金额")?;
@@ -281,9 +296,17 @@ pub fn plan(
                     distinct(from, pool)?;
                     AccountId::of(pool, AccountKind::Avail)
                 }
-                None => AccountId::source(&source.elements.mof_div_code, source.elements.fiscal_year),
+                None => {
+                    AccountId::source(&source.elements.mof_div_code, source.elements.fiscal_year)
+                }
             };
-            builder.push(AccountId::of(from, AccountKind::Avail), credit, *amount, Reason::Cut, CtrlLevel::Strict)?;
+            builder.push(
+                AccountId::of(from, AccountKind::Avail),
+                credit,
+                *amount,
+                Reason::Cut,
+                CtrlLevel::Strict,
+            )?;
         }
         Operation::Reallocate { legs } => builder.reallocate(legs)?,
         Operation::Freeze { bgt_id, by, reason } => {
@@ -301,7 +324,8 @@ pub fn plan(
                         });
                     }
                     let available = i128::from(facts.figures.available_fen.max(0));
-                    let share = available * i128::from(*basis_points) / i128::from(RATIO_BASIS_POINTS);
+                    let share =
+                        available * i128::from(*basis_points) / i128::from(RATIO_BASIS_POINTS);
                     check_amount(Fen(i64::try_from(share).unwrap_or(i64::MAX)), "冻结金额")?
                 }
             };
@@ -343,7 +367,9 @@ pub fn plan(
         } => builder.write_off(formal, advance, *amount)?,
         Operation::YearEnd { pool, lines } => builder.year_end(pool, lines, new_id)?,
     }
-    if builder.plan.transfers.len() > BATCH_TRANSFERS_MAX && !matches!(operation, Operation::YearEnd { .. }) {
+    if builder.plan.transfers.len() > BATCH_TRANSFERS_MAX
+        && !matches!(operation, Operation::YearEnd { .. })
+    {
         return Err(Rejection::NumberOutOfRange {
             field: "明细行数",
             min: 1,
@@ -397,7 +423,11 @@ impl<'a> Builder<'a> {
     }
 
     fn next_id(&self) -> Result<TransferId, Rejection> {
-        TransferId::parse(&format!("{}.{}", self.doc_id, self.plan.transfers.len() + 1))
+        TransferId::parse(&format!(
+            "{}.{}",
+            self.doc_id,
+            self.plan.transfers.len() + 1
+        ))
     }
 
     fn push(
@@ -409,9 +439,14 @@ impl<'a> Builder<'a> {
         ctrl: CtrlLevel,
     ) -> Result<(), Rejection> {
         let transfer_id = self.next_id()?;
-        self.plan
-            .transfers
-            .push(TransferSpec::posted(transfer_id, debit, credit, amount, reason, ctrl));
+        self.plan.transfers.push(TransferSpec::posted(
+            transfer_id,
+            debit,
+            credit,
+            amount,
+            reason,
+            ctrl,
+        ));
         Ok(())
     }
 
@@ -435,7 +470,9 @@ impl<'a> Builder<'a> {
     ) -> Result<(), Rejection> {
         let parent = self.open(from)?;
         if children.is_empty() {
-            return Err(Rejection::FieldRequired { field: "分配明细" });
+            return Err(Rejection::FieldRequired {
+                field: "分配明细"
+            });
         }
         let ctrl = self.ctrl(parent, ControlPoint::Allocate);
         let mut total = Fen::ZERO;
@@ -464,10 +501,16 @@ impl<'a> Builder<'a> {
 
     /// A child stays in its parent's region and year, belongs to the parent's unit or one
     /// below it, and keeps or refines every classification; empty document fields inherit.
-    fn check_child(&self, parent: &IndicatorFacts, child: &mut IndicatorElements) -> Result<(), Rejection> {
+    fn check_child(
+        &self,
+        parent: &IndicatorFacts,
+        child: &mut IndicatorElements,
+    ) -> Result<(), Rejection> {
         let parent = &parent.elements;
         if child.mof_div_code != parent.mof_div_code {
-            return Err(Rejection::ElementMismatch { field: "财政区划" });
+            return Err(Rejection::ElementMismatch {
+                field: "财政区划"
+            });
         }
         if child.fiscal_year != parent.fiscal_year {
             return Err(Rejection::IndicatorYearMismatch);
@@ -477,13 +520,17 @@ impl<'a> Builder<'a> {
                 code == parent_agency || {
                     let path = |code: &str| self.facts.agency_paths.get(code);
                     match (path(parent_agency.as_str()), path(code.as_str())) {
-                        (Some(parent_path), Some(child_path)) => child_path.starts_with(parent_path.as_str()),
+                        (Some(parent_path), Some(child_path)) => {
+                            child_path.starts_with(parent_path.as_str())
+                        }
                         _ => false,
                     }
                 }
             });
             if !under {
-                return Err(Rejection::ElementMismatch { field: "预算单位" });
+                return Err(Rejection::ElementMismatch {
+                    field: "预算单位"
+                });
             }
         }
         for (field, label) in CLASSIFICATION_FIELDS {
@@ -506,7 +553,9 @@ impl<'a> Builder<'a> {
 
     fn reallocate(&mut self, legs: &[ReallocateLeg]) -> Result<(), Rejection> {
         if legs.is_empty() {
-            return Err(Rejection::FieldRequired { field: "调剂明细" });
+            return Err(Rejection::FieldRequired {
+                field: "调剂明细"
+            });
         }
         let mut out_of: BTreeMap<&BgtId, i128> = BTreeMap::new();
         let mut year: Option<FiscalYear> = None;
@@ -600,7 +649,9 @@ impl<'a> Builder<'a> {
                 });
             }
             if line.carry.0 < 0 {
-                return Err(Rejection::AmountNegative { field: "结转金额" });
+                return Err(Rejection::AmountNegative {
+                    field: "结转金额"
+                });
             }
             let avail = AccountId::of(&line.bgt_id, AccountKind::Avail);
             if facts.figures.frozen_fen > 0 {
@@ -625,12 +676,26 @@ impl<'a> Builder<'a> {
                 elements.ori_bgt_id = Some(line.bgt_id.clone());
                 elements.source_type_code = SOURCE_TYPE_CARRY_OVER.to_owned();
                 let bgt_id = new_id();
-                self.transfer(avail.clone(), &bgt_id, AccountKind::Avail, line.carry, Reason::CarryOver, CtrlLevel::Strict)?;
+                self.transfer(
+                    avail.clone(),
+                    &bgt_id,
+                    AccountKind::Avail,
+                    line.carry,
+                    Reason::CarryOver,
+                    CtrlLevel::Strict,
+                )?;
                 self.plan.new_indicators.push((bgt_id, elements));
             }
             let lapse = open_fen - line.carry.0;
             if lapse > 0 {
-                self.transfer(avail, pool, AccountKind::Avail, Fen(lapse), Reason::Lapse, CtrlLevel::Strict)?;
+                self.transfer(
+                    avail,
+                    pool,
+                    AccountKind::Avail,
+                    Fen(lapse),
+                    Reason::Lapse,
+                    CtrlLevel::Strict,
+                )?;
             }
             self.plan.closes.push(line.bgt_id.clone());
         }

@@ -28,3 +28,20 @@ pub async fn open_indicators_of_region(
     });
     Ok(rows)
 }
+
+/// The indicators a document created, in creation order.
+pub async fn indicators_of_document(
+    db: &Db,
+    doc_id: &str,
+) -> Result<Vec<fiscus_core::ledger::BgtId>, StoreError> {
+    let ids: Vec<String> = on_db!(db, pool => sqlx::query_scalar("SELECT bgt_id FROM indicator WHERE doc_id = $1 ORDER BY created_at, bgt_id")
+        .bind(doc_id)
+        .fetch_all(pool)
+        .await?);
+    ids.into_iter()
+        .map(|id| {
+            fiscus_core::ledger::BgtId::parse(&id)
+                .map_err(|_| StoreError::Corrupt(format!("indicator id {id}")))
+        })
+        .collect()
+}
