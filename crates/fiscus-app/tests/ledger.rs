@@ -1,12 +1,20 @@
 //! The indicator ledger at the application level, on both backends: operations as documents
 //! through their flows to indicators and transfers, and the reservation interface
-//! (reserve, post in part, void, refund) with its idempotency.
+//! (reserve, post in part, void, refund) with its idempotency. One test binary; the
+//! modules under `ledger/` hold the operations, the races and the bad input.
 
 // Tests fail loudly: `expect` is the assertion here.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 #[path = "ledger/support.rs"]
 mod support;
+
+#[path = "ledger/bad_input.rs"]
+mod bad_input;
+#[path = "ledger/ops.rs"]
+mod ops;
+#[path = "ledger/races.rs"]
+mod races;
 
 use fiscus_app::ledger::Reserve;
 use fiscus_core::Fen;

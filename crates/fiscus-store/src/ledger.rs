@@ -9,6 +9,7 @@
 //! The semantics are those of `fiscus_core::ledger::model`, which the tests compare.
 
 pub mod query;
+pub mod seed;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -392,7 +393,7 @@ pub struct NewIndicator<'a> {
     pub at: &'a str,
 }
 
-fn element_binds(elements: &IndicatorElements) -> Vec<Bind> {
+pub(crate) fn element_binds(elements: &IndicatorElements) -> Vec<Bind> {
     let text = |value: &str| Bind::text(value);
     vec![
         text(elements.mof_div_code.as_str()),

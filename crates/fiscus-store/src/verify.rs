@@ -1,11 +1,21 @@
 //! Read-only queries of `fiscus verify` (integrity of the stored trees and sealed fields) and
 //! the lookup of the root region for the operator's principal. Every statement is plain SQL
 //! that runs as is on SQLite and PostgreSQL (`||` for concatenation, `COALESCE`, `LIMIT`).
+//! The indicator-ledger checks live with the ledger (`ledger::verify`) and are reached
+//! through [`ledger`] here, so that `fiscus verify` has one entry point in the store.
 
 use sqlx::Row;
 
 use crate::sql::Sql;
 use crate::{Db, StoreError, bound_query, on_db};
+
+pub use crate::ledger::verify::{Check as LedgerCheck, LedgerReport, Violation as LedgerViolation};
+
+/// Every ledger balance recomputed from its transfers and every ledger invariant checked, on
+/// one read-only snapshot.
+pub async fn ledger(db: &Db) -> Result<LedgerReport, StoreError> {
+    crate::ledger::verify::verify_ledger(db).await
+}
 
 /// The top of the region tree (the corps), if the tree exists.
 pub struct RootRegion {

@@ -22,12 +22,14 @@ use crate::state::AppState;
 
 mod flow;
 mod import;
+pub mod ledger;
 
 pub use import::XLSX_CONTENT_TYPE;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(flow::routes())
+        .merge(ledger::routes())
         .route("/api/v1/session", post(login).delete(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))

@@ -188,6 +188,7 @@ pub fn document() -> Value {
         simple("查看人员证件号码明文（记入审计）", "get"),
     );
     flow_paths(&mut paths, &mut schemas);
+    crate::api::ledger::openapi_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Fiscus 预算管理一体化系统 API", "version": env!("CARGO_PKG_VERSION"),

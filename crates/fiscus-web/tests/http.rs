@@ -27,5 +27,11 @@ mod flow;
 mod flow_browser;
 #[path = "http/import.rs"]
 mod import;
+#[path = "http/ledger.rs"]
+mod ledger;
+#[path = "http/ledger_browser.rs"]
+mod ledger_browser;
+#[path = "http/ledger_writes.rs"]
+mod ledger_writes;
 #[path = "http/scope.rs"]
 mod scope;

@@ -2,6 +2,7 @@
 //! to end — loading the corps demo, a division's unit list and the region tree over real
 //! HTTP from the server started in this process, and the process's resident memory.
 //! Prints a table of target, measured and PASS/FAIL. Tests assert no timings; this does.
+//! `fiscus bench ledger` lives in `bench_ledger.rs` and shares the table.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,12 +29,12 @@ const UNIT_SEARCH_WORD: &str = "中心";
 const IDLE_BEFORE_MEMORY: Duration = Duration::from_secs(2);
 
 /// One line of the result table.
-struct Line {
-    measure: String,
-    target: String,
-    measured: String,
+pub(crate) struct Line {
+    pub measure: String,
+    pub target: String,
+    pub measured: String,
     /// `None` for figures without a target (p50).
-    pass: Option<bool>,
+    pub pass: Option<bool>,
 }
 
 /// Runs the benchmark; returns whether every target was met.
@@ -75,7 +76,7 @@ pub async fn foundation(database_url: Option<String>) -> Result<bool> {
     Ok(passed)
 }
 
-fn remove_sqlite_files(path: &std::path::Path) {
+pub(crate) fn remove_sqlite_files(path: &std::path::Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut file = PathBuf::from(path);
         file.as_mut_os_string().push(suffix);
@@ -282,7 +283,7 @@ fn megabytes(kb: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-fn print_table(lines: &[Line], note: Option<&str>) {
+pub(crate) fn print_table(lines: &[Line], note: Option<&str>) {
     let title = ["measure", "target", "measured", "result"];
     let rows: Vec<[&str; 4]> = lines
         .iter()

@@ -54,7 +54,11 @@ pub enum Command {
     /// Checks the region and unit materialized paths, that units, persons, accounts and users
     /// sit in their parent's region, that identity numbers decrypt with secret_key and match
     /// their masked form (a sample of up to 1,000), and that the audit log is not empty when
-    /// there is data. Checks of the indicator ledger come with the ledger, in a later issue.
+    /// there is data. Then the indicator ledger: every account's totals recomputed from its
+    /// transfers, debits equal credits, no strictly controlled balance below zero, reserved +
+    /// spent within what each indicator received, lineage sums of splits and carry-overs, and
+    /// each reservation resolved at most once and within its amount. Every violation is
+    /// listed; the last line is `verify: ok` or `verify: N violations`.
     Verify,
     /// Measures performance targets.
     #[command(subcommand)]
@@ -170,6 +174,26 @@ pub enum BenchCommand {
     ///
     /// Uses a fresh temporary SQLite file with the small demo, or the (empty) --database.
     Flow,
+    /// The ledger targets: reservations + posts per second through the app (concurrent
+    /// clients, group-commit writer) against one conditional UPDATE per autocommit statement
+    /// on a bare table of the same database; and `fiscus verify` over a generated ledger.
+    ///
+    /// Uses a fresh temporary SQLite file, or the database given with --database (it adds
+    /// benchmark indicators and transfers to it). Last line: `ledger: X/s baseline: Y/s ratio: Z`.
+    Ledger(LedgerBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerBenchArgs {
+    /// Operations to time: reservations plus posts, and as many baseline updates.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub ops: usize,
+    /// Concurrent clients of both measures.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub clients: usize,
+    /// Transfers of the generated ledger that `fiscus verify` is timed over (0: skip).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub verify_transfers: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

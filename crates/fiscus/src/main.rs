@@ -4,6 +4,7 @@
 
 mod admin;
 mod bench;
+mod bench_ledger;
 mod cli;
 mod config;
 mod serve;
@@ -133,6 +134,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Flow) => {
             if !bench::flow(cli.database.clone()).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Bench(BenchCommand::Ledger(args)) => {
+            let bench = bench_ledger::LedgerBench {
+                database_url: cli.database.clone(),
+                ops: args.ops,
+                clients: args.clients,
+                verify_transfers: args.verify_transfers,
+            };
+            if !bench_ledger::ledger(bench).await? {
                 return Ok(ExitCode::FAILURE);
             }
         }

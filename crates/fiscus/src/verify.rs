@@ -1,7 +1,9 @@
 //! `fiscus verify`: integrity checks that must pass on any database, one line per check with
-//! its count, and a last line `verify: ok` or `verify: FAILED (n problems)`.
+//! its count, every ledger violation on a line of its own, and a last line `verify: ok …`
+//! (exit 0) or `verify: N violations` (exit 1).
 //!
-//! The indicator-ledger checks (balances equal their entries) come with the ledger.
+//! The indicator-ledger checks recompute every balance from its transfers and check the
+//! ledger's invariants (`fiscus_store::ledger::verify`), as read-only SQL aggregates.
 
 use anyhow::Result;
 use fiscus_app::crypto::{FieldCipher, Sm4FieldCipher};
@@ -78,12 +80,49 @@ pub async fn run(db: &Db, settings: &Settings) -> Result<u64> {
     }
     problems += check_identities(db, settings).await?;
     problems += check_audit(db).await?;
+    let started = std::time::Instant::now();
+    let ledger = fiscus_store::verify::ledger(db).await?;
+    let elapsed = started.elapsed();
+    problems += report_ledger(&ledger);
+    println!(
+        "ledger: {} indicators, {} accounts, {} transfers checked in {} ms",
+        ledger.n_indicators,
+        ledger.n_accounts,
+        ledger.n_transfers,
+        elapsed.as_millis()
+    );
     if problems == 0 {
         println!("verify: ok");
     } else {
-        println!("verify: FAILED ({problems} problems)");
+        println!("verify: {problems} violations");
     }
     Ok(problems)
+}
+
+/// One line per ledger check with its count, then every violation; returns their number.
+fn report_ledger(report: &fiscus_store::verify::LedgerReport) -> u64 {
+    use fiscus_store::verify::LedgerCheck;
+    for check in LedgerCheck::ALL {
+        let n_broken = report
+            .violations
+            .iter()
+            .filter(|violation| violation.check == check)
+            .count();
+        if n_broken == 0 {
+            println!("ledger {}: ok", check.code());
+        } else {
+            println!("ledger {}: {n_broken} violations", check.code());
+        }
+    }
+    for violation in &report.violations {
+        println!(
+            "  {} {}: {}",
+            violation.check.code(),
+            violation.subject,
+            violation.detail
+        );
+    }
+    report.violations.len() as u64
 }
 
 fn report(label: &str, n_checked: i64, n_broken: u64, examples: &[String]) {

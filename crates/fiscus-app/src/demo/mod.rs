@@ -3,6 +3,7 @@
 //! 2026 and 2027 — generated in memory from one seed and written in one transaction.
 
 mod accounts;
+pub mod ledger;
 mod names;
 mod people;
 mod rows;
@@ -113,6 +114,7 @@ const STREAM_PERSONS: u64 = 2;
 const STREAM_ACCOUNTS: u64 = 3;
 const STREAM_STANDARDS: u64 = 4;
 const STREAM_USERS: u64 = 5;
+const STREAM_LEDGER: u64 = 6;
 
 /// Generates the demo data in memory. Pure and deterministic.
 pub fn generate(scale: Scale) -> DemoData {
@@ -161,10 +163,17 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
     let cipher = app.cipher.clone();
     // Generating, encrypting ~50,000 identity numbers and hashing the password are CPU work:
     // keep them off the async workers.
-    let tables = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+    let (tables, demo_ledger) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
         let data = generate(scale);
         let password_hash = crate::auth::hash_password(DEMO_PASSWORD)?;
-        rows::table_rows(&data, cipher.as_ref(), &password_hash)
+        // The ledger comes with the corps scale only: tests on the small scale start from an
+        // empty ledger and build exactly what they assert on.
+        let demo_ledger = (scale == Scale::Corps)
+            .then(|| ledger::generate(&data.regions, &data.units, &mut stream(STREAM_LEDGER)));
+        Ok((
+            rows::table_rows(&data, cipher.as_ref(), &password_hash)?,
+            demo_ledger,
+        ))
     })
     .await
     .map_err(|error| AppError::Internal(format!("demo generation failed: {error}")))??;
@@ -191,6 +200,18 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
         let name = summary_name(table.table);
         let inserted = insert_in_chunks(&mut tx, table).await?;
         lines.push((name, inserted as i64));
+    }
+    if let Some(demo_ledger) = demo_ledger {
+        let counts = fiscus_store::ledger::seed::seed(
+            &mut tx,
+            &demo_ledger.indicators,
+            &demo_ledger.transfers,
+            rows::DEMO_AUTHOR,
+            DEMO_TIMESTAMP,
+        )
+        .await?;
+        lines.push(("indicators", counts.n_indicators as i64));
+        lines.push(("ledger_transfers", counts.n_transfers as i64));
     }
     lines.push(("codes", count_rows(&mut tx, "code_item").await?));
     lines.push(("code_mappings", count_rows(&mut tx, "code_mapping").await?));

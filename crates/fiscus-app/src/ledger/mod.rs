@@ -8,6 +8,7 @@ pub mod query;
 mod writer;
 
 use fiscus_core::ledger::control::{PaymentElements, element_mismatch};
+use fiscus_core::ledger::model::same_request;
 use fiscus_core::ledger::{
     AccountId, AccountKind, BgtId, ControlPoint, ControlTable, CtrlLevel, ExeFlag, Reason,
     TransferId, TransferKind, TransferSpec, check_amount,
@@ -92,7 +93,22 @@ impl App {
     ) -> Result<LedgerReceipt, AppError> {
         allowed(who, Resource::Reservation)?;
         check_amount(request.amount, "支付金额")?;
-        let indicator = self.usable_indicator(who, &request.bgt_id).await?;
+        let mut spec = TransferSpec {
+            kind: TransferKind::Pending,
+            ..TransferSpec::posted(
+                request.transfer_id.clone(),
+                AccountId::of(&request.bgt_id, AccountKind::Avail),
+                AccountId::of(&request.bgt_id, AccountKind::Spent),
+                request.amount,
+                Reason::Payment,
+                CtrlLevel::Strict,
+            )
+        };
+        let indicator = self.visible_indicator(who, &request.bgt_id).await?;
+        if let Some(receipt) = self.first_result(&spec).await? {
+            return Ok(receipt);
+        }
+        let indicator = usable(indicator)?;
         let controls = store::controls_read(&self.db).await?;
         let mut audit = Vec::new();
         let mut warned = false;
@@ -110,17 +126,7 @@ impl App {
             warned = true;
             audit.push(warning_entry(who, &indicator, &mismatch.message(), ctx));
         }
-        let spec = TransferSpec {
-            kind: TransferKind::Pending,
-            ..TransferSpec::posted(
-                request.transfer_id.clone(),
-                AccountId::of(&request.bgt_id, AccountKind::Avail),
-                AccountId::of(&request.bgt_id, AccountKind::Spent),
-                request.amount,
-                Reason::Payment,
-                controls.level_for(&indicator.elements, ControlPoint::Reserve),
-            )
-        };
+        spec.ctrl = controls.level_for(&indicator.elements, ControlPoint::Reserve);
         self.single(who, spec, request.doc_id.as_deref(), audit, warned)
             .await
     }
@@ -176,12 +182,6 @@ impl App {
         allowed(who, Resource::Reservation)?;
         check_amount(amount, "退款金额")?;
         let indicator = self.visible_indicator(who, &bgt_id).await?;
-        if indicator.closed {
-            return Err(Rejection::IndicatorClosed {
-                bgt_id: bgt_id.to_string(),
-            }
-            .into());
-        }
         let spec = TransferSpec::posted(
             transfer_id,
             AccountId::of(&bgt_id, AccountKind::Spent),
@@ -190,6 +190,15 @@ impl App {
             Reason::Refund,
             CtrlLevel::Strict,
         );
+        if let Some(receipt) = self.first_result(&spec).await? {
+            return Ok(receipt);
+        }
+        if indicator.closed {
+            return Err(Rejection::IndicatorClosed {
+                bgt_id: bgt_id.to_string(),
+            }
+            .into());
+        }
         self.single(who, spec, doc_id, Vec::new(), false).await
     }
 
@@ -291,26 +300,23 @@ impl App {
             .ok_or_else(|| Rejection::NotFound { what: "指标" }.into())
     }
 
-    /// An open, executable indicator the caller may see: what a payment may use.
-    async fn usable_indicator(
-        &self,
-        who: Viewer<'_>,
-        bgt_id: &BgtId,
-    ) -> Result<IndicatorRow, AppError> {
-        let indicator = self.visible_indicator(who, bgt_id).await?;
-        if indicator.closed {
-            return Err(Rejection::IndicatorClosed {
-                bgt_id: bgt_id.to_string(),
-            }
-            .into());
+    /// The receipt of a request applied before with the same content, if any. Checked before
+    /// the rules that may have changed since (the indicator closed by a year-end, a control
+    /// made strict), so that a retry always gets its first result (STYLE.md practice 18).
+    /// Other content under a used id is left to the store, which refuses it.
+    async fn first_result(&self, spec: &TransferSpec) -> Result<Option<LedgerReceipt>, AppError> {
+        let Some(first) = store::transfer_read(&self.db, spec.transfer_id.as_str()).await? else {
+            return Ok(None);
+        };
+        if !same_request(&first.spec()?, spec) {
+            return Ok(None);
         }
-        if indicator.elements.bgt_exe_flag != ExeFlag::Executable {
-            return Err(Rejection::IndicatorNotExecutable {
-                bgt_id: bgt_id.to_string(),
-            }
-            .into());
-        }
-        Ok(indicator)
+        Ok(Some(LedgerReceipt {
+            transfer_id: first.transfer_id,
+            seq: first.seq,
+            repeat: true,
+            warned: false,
+        }))
     }
 
     /// The control table (every role may read it).
@@ -376,6 +382,21 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// An open, executable indicator: what a payment may use.
+fn usable(indicator: IndicatorRow) -> Result<IndicatorRow, Rejection> {
+    if indicator.closed {
+        return Err(Rejection::IndicatorClosed {
+            bgt_id: indicator.bgt_id.to_string(),
+        });
+    }
+    if indicator.elements.bgt_exe_flag != ExeFlag::Executable {
+        return Err(Rejection::IndicatorNotExecutable {
+            bgt_id: indicator.bgt_id.to_string(),
+        });
+    }
+    Ok(indicator)
 }
 
 fn allowed(who: Viewer<'_>, resource: Resource) -> Result<(), Rejection> {

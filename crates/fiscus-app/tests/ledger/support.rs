@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use fiscus_app::demo::{self, Scale};
+use fiscus_app::ledger::Reserve;
 use fiscus_app::settings::Secret;
 use fiscus_app::{App, AppError, RequestCtx, Settings};
 use fiscus_core::flow::{Command, InstanceStatus, TaskId};
@@ -196,4 +197,71 @@ pub async fn indicators_of_doc(app: &App, doc_id: &str) -> Vec<BgtId> {
     fiscus_store::ledger::query::indicators_of_document(&app.db, doc_id)
         .await
         .expect("read")
+}
+
+/// The figures of one indicator, read unscoped.
+pub async fn figures(app: &App, bgt_id: &BgtId) -> fiscus_core::ledger::Figures {
+    app.visible_indicator(fiscus_store::records::Viewer::System, bgt_id)
+        .await
+        .expect("indicator exists")
+        .figures
+}
+
+/// Every account's totals: what a refused request must leave exactly as it was.
+pub async fn all_balances(
+    app: &App,
+) -> std::collections::BTreeMap<String, fiscus_core::ledger::Balances> {
+    fiscus_store::ledger::all_balances(&app.db)
+        .await
+        .expect("balances")
+}
+
+/// Runs `operation` through its whole flow and returns the one indicator it created.
+pub async fn create_one(
+    app: &App,
+    cast: &Cast,
+    operation: &fiscus_core::ledger::Operation,
+) -> BgtId {
+    let doc_id = run_operation(app, cast, operation)
+        .await
+        .expect("operation approved");
+    let mut created = indicators_of_doc(app, &doc_id).await;
+    assert_eq!(created.len(), 1, "{operation:?}");
+    created.pop().expect("one indicator")
+}
+
+/// 录入 of `draft` with `amount_fen`, through the flow.
+pub async fn enter(app: &App, cast: &Cast, draft: IndicatorDraft, amount_fen: i64) -> BgtId {
+    let operation = fiscus_core::ledger::Operation::Enter {
+        indicator: draft,
+        amount: fiscus_core::Fen(amount_fen),
+    };
+    create_one(app, cast, &operation).await
+}
+
+/// A reservation of `amount_fen` on `bgt_id` with elements that fit `unit_draft`.
+pub fn reserve(cast: &Cast, key: &str, bgt_id: &BgtId, amount_fen: i64) -> Reserve {
+    Reserve {
+        transfer_id: fiscus_core::ledger::TransferId::parse(key).expect("transfer id"),
+        bgt_id: bgt_id.clone(),
+        amount: fiscus_core::Fen(amount_fen),
+        elements: payment_elements(cast),
+        doc_id: None,
+    }
+}
+
+pub fn tid(key: &str) -> fiscus_core::ledger::TransferId {
+    fiscus_core::ledger::TransferId::parse(key).expect("transfer id")
+}
+
+/// The posted balances of every account sum to zero, and pending debits equal pending
+/// credits (the pair assertion of the ledger).
+pub async fn assert_ledger_nets_to_zero(app: &App) {
+    let balances = all_balances(app).await;
+    let posted: i128 = balances.values().map(|b| i128::from(b.posted())).sum();
+    let pending: i128 = balances
+        .values()
+        .map(|b| i128::from(b.credits_pending) - i128::from(b.debits_pending))
+        .sum();
+    assert_eq!((posted, pending), (0, 0));
 }

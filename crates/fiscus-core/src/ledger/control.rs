@@ -80,7 +80,7 @@ impl ControlPoint {
 
     pub fn label(self) -> &'static str {
         match self {
-            ControlPoint::Allocate => "分解分配追加",
+            ControlPoint::Allocate => "分解与追加",
             ControlPoint::Freeze => "冻结",
             ControlPoint::Reserve => "支付占用",
             ControlPoint::WriteOff => "核销",

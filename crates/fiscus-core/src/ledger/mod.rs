@@ -329,7 +329,7 @@ impl Reason {
     pub fn label(self) -> &'static str {
         match self {
             Reason::Enter => "录入下达",
-            Reason::Split => "分解分配",
+            Reason::Split => "分解",
             Reason::Supplement => "追加",
             Reason::Cut => "追减收回",
             Reason::Reallocate => "调剂",

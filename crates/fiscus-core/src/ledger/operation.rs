@@ -136,7 +136,7 @@ impl Operation {
     pub fn label(&self) -> &'static str {
         match self {
             Operation::Enter { .. } => "指标录入下达",
-            Operation::Split { .. } => "指标分解分配",
+            Operation::Split { .. } => "指标分解",
             Operation::Supplement { .. } => "指标追加",
             Operation::Cut { .. } => "指标追减收回",
             Operation::Reallocate { .. } => "指标调剂",

@@ -2,6 +2,9 @@
 //! indicators either yields the expected transfers or the expected rejection code; the
 //! reference model then applies the plan and the balances must still sum to zero.
 
+// Tests fail loudly: `unwrap` is the assertion here.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 
 use super::*;
@@ -684,4 +687,531 @@ fn model_two_phase_and_idempotency() {
     assert!(model.apply(&batch).is_err());
     assert_eq!(model.balances(&avail), before);
     assert!(!model.transfers.contains_key(&t("r3")));
+}
+
+/// Like `check`, on facts the caller adjusted (control levels, other years).
+fn check_with(facts: &PlanFacts, operation: Operation, expected: Result<usize, &str>) {
+    let mut n = 0;
+    let mut new_id = || {
+        n += 1;
+        id(&format!("NEW{n}"))
+    };
+    let got = plan(&operation, facts, "DOC1", &mut new_id);
+    match (&got, expected) {
+        (Ok(plan), Ok(n_transfers)) => assert_eq!(plan.transfers.len(), n_transfers),
+        (Err(rejection), Err(code)) => assert_eq!(rejection.code(), code, "{operation:?}"),
+        _ => panic!("{operation:?}: expected {expected:?}, got {got:?}"),
+    }
+}
+
+#[test]
+fn more_operation_rules() {
+    let leg = |from: &str, to: &str, amount: i64| ReallocateLeg {
+        from: id(from),
+        to: id(to),
+        amount: Fen(amount),
+    };
+    let freeze = |key: &str, by: FreezeBy, reason: &str| Operation::Freeze {
+        bgt_id: id(key),
+        by,
+        reason: reason.into(),
+    };
+    let line = |key: &str, carry: i64| CarryLine {
+        bgt_id: id(key),
+        carry: Fen(carry),
+    };
+    let year_end = |lines: Vec<CarryLine>| Operation::YearEnd {
+        pool: id("POOL"),
+        lines,
+    };
+    let mut other_region = child("660100101", "20101", 1);
+    other_region.indicator.mof_div_code = "660200000".into();
+    let mut other_year = child("660100101", "20101", 1);
+    other_year.indicator.fiscal_year = "2027".into();
+    let cases: Vec<(Operation, Result<usize, &str>)> = vec![
+        // 分解: a child keeps its parent's region and year.
+        (
+            Operation::Split {
+                from: id("POOL"),
+                children: vec![other_region],
+            },
+            Err("element_mismatch"),
+        ),
+        (
+            Operation::Split {
+                from: id("POOL"),
+                children: vec![other_year],
+            },
+            Err("indicator_year_mismatch"),
+        ),
+        (
+            Operation::Split {
+                from: id("POOL"),
+                children: vec![child("660100101", "20101", 0)],
+            },
+            Err("amount_not_positive"),
+        ),
+        // Two children that each fit but together exceed the pool.
+        (
+            Operation::Split {
+                from: id("POOL"),
+                children: vec![
+                    child("660100101", "20101", 600),
+                    child("660100101", "20101", 401),
+                ],
+            },
+            Err("exceeds_available_balance"),
+        ),
+        // 追加 / 追减: open indicators only, distinct sides, positive amounts.
+        (
+            Operation::Supplement {
+                to: id("OLD"),
+                from: Some(id("POOL")),
+                amount: Fen(1),
+            },
+            Err("indicator_closed"),
+        ),
+        (
+            Operation::Supplement {
+                to: id("UNIT"),
+                from: Some(id("POOL")),
+                amount: Fen(0),
+            },
+            Err("amount_not_positive"),
+        ),
+        (
+            Operation::Cut {
+                from: id("UNIT"),
+                to: Some(id("UNIT")),
+                amount: Fen(1),
+            },
+            Err("indicator_same_on_both_sides"),
+        ),
+        (
+            Operation::Cut {
+                from: id("OLD"),
+                to: None,
+                amount: Fen(1),
+            },
+            Err("indicator_closed"),
+        ),
+        (
+            Operation::Cut {
+                from: id("UNIT"),
+                to: None,
+                amount: Fen(AMOUNT_MAX.0 + 1),
+            },
+            Err("amount_too_large"),
+        ),
+        // 调剂: at least one leg; legs out of one indicator are summed.
+        (
+            Operation::Reallocate { legs: vec![] },
+            Err("field_required"),
+        ),
+        (
+            Operation::Reallocate {
+                legs: vec![leg("UNIT", "UNIT", 1)],
+            },
+            Err("indicator_same_on_both_sides"),
+        ),
+        (
+            Operation::Reallocate {
+                legs: vec![leg("POOL", "UNIT", 1_000), leg("UNIT", "POOL", 300)],
+            },
+            Ok(2),
+        ),
+        (
+            Operation::Reallocate {
+                legs: vec![leg("UNIT", "POOL", 0)],
+            },
+            Err("amount_not_positive"),
+        ),
+        // 冻结: a ratio of nothing freezes nothing; the whole ratio freezes all available.
+        (
+            freeze("ADV", FreezeBy::Ratio(5_000), "审计"),
+            Err("amount_not_positive"),
+        ),
+        (freeze("UNIT", FreezeBy::Ratio(10_000), "审计"), Ok(1)),
+        (
+            freeze("UNIT", FreezeBy::Ratio(0), "审计"),
+            Err("number_out_of_range"),
+        ),
+        (
+            freeze("UNIT", FreezeBy::Amount(Fen(1)), &"长".repeat(201)),
+            Err("field_too_long"),
+        ),
+        (
+            freeze("OLD", FreezeBy::Amount(Fen(1)), "审计"),
+            Err("indicator_closed"),
+        ),
+        (
+            Operation::Unfreeze {
+                bgt_id: id("UNIT"),
+                amount: Fen(0),
+                reason: "x".into(),
+            },
+            Err("amount_not_positive"),
+        ),
+        // 核销: two different indicators, an advance written off by a formal one.
+        (
+            Operation::WriteOff {
+                formal: id("ADV"),
+                advance: id("ADV"),
+                amount: Fen(1),
+            },
+            Err("indicator_same_on_both_sides"),
+        ),
+        (
+            Operation::WriteOff {
+                formal: id("UNIT"),
+                advance: id("ADV"),
+                amount: Fen(0),
+            },
+            Err("amount_not_positive"),
+        ),
+        (
+            Operation::WriteOff {
+                formal: id("POOL"),
+                advance: id("ADV"),
+                amount: Fen(80),
+            },
+            Ok(2),
+        ),
+        // 结转 / 结余: the carry is within what is open, never negative; the pool is not a
+        // line; a closed indicator is not closed twice.
+        (year_end(vec![line("ADV", -1)]), Err("amount_negative")),
+        (
+            year_end(vec![line("POOL", 0)]),
+            Err("indicator_same_on_both_sides"),
+        ),
+        (year_end(vec![line("OLD", 0)]), Err("indicator_closed")),
+        (year_end(vec![]), Ok(0)),
+        (
+            Operation::YearEnd {
+                pool: id("OLD"),
+                lines: vec![],
+            },
+            Err("indicator_closed"),
+        ),
+    ];
+    let facts = facts();
+    for (operation, expected) in cases {
+        check_with(&facts, operation, expected);
+    }
+    // Without reservations, UNIT may carry its 300 available plus its 50 frozen, no more.
+    let mut open = facts.clone();
+    if let Some(unit) = open.indicators.get_mut(&id("UNIT")) {
+        unit.figures.reserved_fen = 0;
+    }
+    check_with(&open, year_end(vec![line("UNIT", 350)]), Ok(2));
+    check_with(
+        &open,
+        year_end(vec![line("UNIT", 351)]),
+        Err("exceeds_available_balance"),
+    );
+    check_with(&open, year_end(vec![line("UNIT", 0)]), Ok(2));
+}
+
+#[test]
+fn control_levels_shape_the_plan() {
+    let split = |amount: i64| Operation::Split {
+        from: id("POOL"),
+        children: vec![child("660100101", "20101", amount)],
+    };
+    let mut facts = facts();
+    // Strict by default: the split beyond the pool is refused.
+    check_with(&facts, split(1_001), Err("exceeds_available_balance"));
+    // Under warn (or none) control the plan lets it through; the transfer carries the level
+    // so the store warns instead of refusing.
+    for level in [CtrlLevel::Warn, CtrlLevel::None] {
+        facts
+            .controls
+            .levels
+            .insert(("*".into(), ControlPoint::Allocate), level);
+        let mut new_id = || id("NEW");
+        let planned = plan(&split(1_001), &facts, "DOC", &mut new_id).unwrap();
+        assert_eq!(planned.transfers[0].ctrl, level);
+    }
+    // A cut, a reallocation and an unfreeze stay strict whatever the table says.
+    for point in ControlPoint::ALL {
+        facts
+            .controls
+            .levels
+            .insert(("*".into(), point), CtrlLevel::None);
+    }
+    check_with(
+        &facts,
+        Operation::Cut {
+            from: id("UNIT"),
+            to: None,
+            amount: Fen(301),
+        },
+        Err("exceeds_available_balance"),
+    );
+    check_with(
+        &facts,
+        Operation::Reallocate {
+            legs: vec![ReallocateLeg {
+                from: id("UNIT"),
+                to: id("POOL"),
+                amount: Fen(301),
+            }],
+        },
+        Err("exceeds_available_balance"),
+    );
+    let mut new_id = || id("NEW");
+    let freeze = Operation::Freeze {
+        bgt_id: id("UNIT"),
+        by: FreezeBy::Amount(Fen(301)),
+        reason: "审计".into(),
+    };
+    let planned = plan(&freeze, &facts, "DOC", &mut new_id).unwrap();
+    assert_eq!(planned.transfers[0].ctrl, CtrlLevel::None);
+    assert!(
+        !planned.transfers[0].debit_is_strict(),
+        "a freeze under none control"
+    );
+}
+
+#[test]
+fn plans_number_their_transfers_after_the_document() {
+    let operation = Operation::Reallocate {
+        legs: vec![
+            ReallocateLeg {
+                from: id("UNIT"),
+                to: id("POOL"),
+                amount: Fen(1),
+            },
+            ReallocateLeg {
+                from: id("POOL"),
+                to: id("UNIT"),
+                amount: Fen(2),
+            },
+        ],
+    };
+    let mut new_id = || id("NEW");
+    let planned = plan(&operation, &facts(), "D-7", &mut new_id).unwrap();
+    let ids: Vec<&str> = planned
+        .transfers
+        .iter()
+        .map(|t| t.transfer_id.as_str())
+        .collect();
+    assert_eq!(ids, ["D-7.1", "D-7.2"]);
+    // The same document planned again yields the same ids: applying it twice is a repeat.
+    let again = plan(&operation, &facts(), "D-7", &mut new_id).unwrap();
+    assert_eq!(again.transfers, planned.transfers);
+}
+
+#[test]
+fn amounts_and_ids_at_their_bounds() {
+    let cases: Vec<(i64, &str)> = vec![
+        (i64::MIN, "amount_not_positive"),
+        (-1, "amount_not_positive"),
+        (0, "amount_not_positive"),
+        (1, "ok"),
+        (AMOUNT_MAX.0, "ok"),
+        (AMOUNT_MAX.0 + 1, "amount_too_large"),
+        (i64::MAX, "amount_too_large"),
+    ];
+    for (amount, expected) in cases {
+        let got = check_amount(Fen(amount), "金额").map_or_else(|r| r.code(), |_| "ok".into());
+        assert_eq!(got, expected, "{amount}");
+    }
+    let longest = "x".repeat(TransferId::LEN_MAX);
+    let too_long = "x".repeat(TransferId::LEN_MAX + 1);
+    let ids: Vec<(&str, bool)> = vec![
+        ("r1", true),
+        ("doc-1.2:a_b", true),
+        (&longest, true),
+        (&too_long, false),
+        ("", false),
+        ("   ", false),
+        ("has space", false),
+        ("中文", false),
+        ("a/b", false),
+    ];
+    for (text, ok) in ids {
+        assert_eq!(TransferId::parse(text).is_ok(), ok, "{text:?}");
+    }
+    assert!(BgtId::parse(&"B".repeat(38)).is_ok());
+    assert!(BgtId::parse(&"B".repeat(39)).is_err());
+    assert!(
+        BgtId::parse("a.b").is_err(),
+        "a dot would break account ids"
+    );
+}
+
+#[test]
+fn accounts_and_figures() {
+    let bgt_id = id("U-1");
+    for kind in AccountKind::OF_INDICATOR {
+        let account = AccountId::of(&bgt_id, kind);
+        assert_eq!(account.split(), Some((kind, Some("U-1"))));
+        assert_eq!(AccountKind::from_code(kind.code()), Some(kind));
+    }
+    let source = AccountId::source(&MofDivCode::parse("660100000").unwrap(), FiscalYear(2026));
+    assert_eq!(source.as_str(), "src.660100000.2026");
+    assert_eq!(source.kind(), Some(AccountKind::Source));
+    assert_eq!(AccountId::from_stored("nonsense".into()).kind(), None);
+    for kind in [
+        TransferKind::Posted,
+        TransferKind::Pending,
+        TransferKind::PostPending,
+        TransferKind::VoidPending,
+    ] {
+        assert_eq!(TransferKind::from_code(kind.code()), Some(kind));
+    }
+    for reason in Reason::ALL {
+        assert_eq!(Reason::from_code(reason.code()), Some(reason));
+    }
+    let avail = Balances {
+        debits_posted: 100,
+        credits_posted: 1_000,
+        debits_pending: 30,
+        credits_pending: 0,
+    };
+    let posted = |amount: i64| Balances {
+        credits_posted: amount,
+        ..Balances::default()
+    };
+    let figures = Figures::of(&avail, &posted(50), &posted(20), &posted(5));
+    assert_eq!(figures.available_fen, 870);
+    assert_eq!(figures.reserved_fen, 30);
+    assert_eq!(figures.total_fen, 870 + 30 + 50 + 20 + 5);
+}
+
+#[test]
+fn model_controls_warnings_and_resolution() {
+    let t = |text: &str| TransferId::parse(text).unwrap();
+    let src = AccountId::source(&MofDivCode::parse("660100000").unwrap(), FiscalYear(2026));
+    let of = |kind| AccountId::of(&id("U"), kind);
+    let posted = |key: &str, debit: AccountId, credit: AccountId, amount: i64, ctrl| {
+        TransferSpec::posted(t(key), debit, credit, Fen(amount), Reason::Payment, ctrl)
+    };
+    let mut model = Model::default();
+    // The source may go negative, without a warning under none control.
+    let fund = posted(
+        "f",
+        src.clone(),
+        of(AccountKind::Avail),
+        100,
+        CtrlLevel::None,
+    );
+    assert_eq!(
+        model.apply(&[fund]).unwrap(),
+        vec![Outcome::Applied { warned: false }]
+    );
+    assert_eq!(model.balances(&src).posted(), -100);
+    // A warned debit beyond the balance applies and says so; a strict one is refused.
+    let warned = posted(
+        "w",
+        of(AccountKind::Avail),
+        of(AccountKind::Spent),
+        150,
+        CtrlLevel::Warn,
+    );
+    assert_eq!(
+        model.apply(&[warned]).unwrap(),
+        vec![Outcome::Applied { warned: true }]
+    );
+    let strict = posted(
+        "s",
+        of(AccountKind::Avail),
+        of(AccountKind::Spent),
+        0,
+        CtrlLevel::Strict,
+    );
+    assert_eq!(
+        model.apply(&[strict]).unwrap_err(),
+        Rejection::ExceedsAvailableBalance {
+            bgt_id: "U".into(),
+            available_fen: -50,
+        },
+        "even zero may not be debited strictly from a negative balance"
+    );
+    // Frozen and spent accounts never go below zero, whatever the transfer's level.
+    for (debit, code) in [
+        (AccountKind::Frozen, "exceeds_frozen_amount"),
+        (AccountKind::WrittenOff, "exceeds_spent_amount"),
+    ] {
+        let spec = posted("x", of(debit), of(AccountKind::Avail), 1, CtrlLevel::None);
+        assert_eq!(model.apply(&[spec]).unwrap_err().code(), code);
+    }
+    // A post or void must name a pending transfer.
+    let void_posted = TransferSpec {
+        kind: TransferKind::VoidPending,
+        pending_id: Some(t("f")),
+        ..posted(
+            "v",
+            of(AccountKind::Avail),
+            of(AccountKind::Spent),
+            0,
+            CtrlLevel::Strict,
+        )
+    };
+    assert_eq!(model.apply(&[void_posted]).unwrap_err().code(), "not_found");
+    // A pending held and voided in one batch; the void sent again with another amount is
+    // still the same request (a void's amount is the pending one).
+    model
+        .apply(&[posted(
+            "f2",
+            src.clone(),
+            of(AccountKind::Avail),
+            500,
+            CtrlLevel::None,
+        )])
+        .unwrap();
+    let hold = TransferSpec {
+        kind: TransferKind::Pending,
+        ..posted(
+            "h",
+            of(AccountKind::Avail),
+            of(AccountKind::Spent),
+            200,
+            CtrlLevel::Strict,
+        )
+    };
+    let void = TransferSpec {
+        kind: TransferKind::VoidPending,
+        pending_id: Some(t("h")),
+        ..posted(
+            "hv",
+            of(AccountKind::Avail),
+            of(AccountKind::Spent),
+            0,
+            CtrlLevel::Strict,
+        )
+    };
+    let before = model.balances(&of(AccountKind::Avail));
+    model.apply(&[hold, void.clone()]).unwrap();
+    assert_eq!(model.balances(&of(AccountKind::Avail)), before);
+    let void_again = TransferSpec {
+        amount: Fen(7),
+        ..void
+    };
+    assert_eq!(model.apply(&[void_again]).unwrap(), vec![Outcome::Repeat]);
+    // The same id twice in one batch with different content refuses the whole batch.
+    let twice = [
+        posted(
+            "dup",
+            of(AccountKind::Avail),
+            of(AccountKind::Frozen),
+            1,
+            CtrlLevel::Strict,
+        ),
+        posted(
+            "dup",
+            of(AccountKind::Avail),
+            of(AccountKind::Frozen),
+            2,
+            CtrlLevel::Strict,
+        ),
+    ];
+    assert_eq!(
+        model.apply(&twice).unwrap_err().code(),
+        "idempotency_key_reused"
+    );
+    assert!(!model.transfers.contains_key(&t("dup")));
+    let sum: i64 = model.accounts.values().map(Balances::posted).sum();
+    assert_eq!(sum, 0);
 }

@@ -93,6 +93,19 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
         title: "工作台",
         items: work,
     }];
+    if principal.can(Action::Read, Resource::Indicator) {
+        groups.push(NavGroup {
+            title: "指标管理",
+            items: crate::pages::ledger::nav_links(principal)
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",

@@ -14,6 +14,7 @@ pub(crate) mod flow;
 mod format;
 mod home;
 mod layout;
+mod ledger;
 mod records;
 mod tree;
 
@@ -42,6 +43,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
         .merge(flow::routes())
+        .merge(ledger::routes())
         .route("/{entity}", get(records::list::list))
         .route(
             "/{entity}/new",

@@ -273,6 +273,9 @@ async fn render(
         @if let Some(input) = &proposal {
             (proposal_table(input, record.as_ref(), &names, &document.status))
         }
+        @if crate::pages::ledger::render::is_operation_document(&document.doc_type) {
+            @if let Some(card) = crate::pages::ledger::render::operation_card(&document.payload) { (card) }
+        }
         (actions_card(user, &view, definition.as_ref(), &people, typed_opinion))
         (history_table(&view.history, &people, &node_name))
     };
