@@ -319,6 +319,15 @@ impl App {
         }))
     }
 
+    /// The indicators among `bgt_ids` the caller may see (the others are left out).
+    pub async fn indicators_by_ids(
+        &self,
+        who: &Principal,
+        bgt_ids: &[BgtId],
+    ) -> Result<Vec<IndicatorRow>, AppError> {
+        Ok(store::visible_indicators(&self.db, Viewer::User(who), bgt_ids).await?)
+    }
+
     /// The control table (every role may read it).
     pub async fn ledger_controls(&self) -> Result<ControlTable, AppError> {
         Ok(store::controls_read(&self.db).await?)

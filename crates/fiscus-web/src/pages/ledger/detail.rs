@@ -52,7 +52,24 @@ pub async fn detail(
     let row = &detail.row;
     let f = &row.figures;
     let title = indicator_title(row);
+    // Finance users act on the indicator from here, with it filled in on the form.
+    let can_act =
+        principal.can(fiscus_core::Action::Write, fiscus_core::Resource::Indicator) && !row.closed;
+    let id = row.bgt_id.as_str();
+    let operations: [(&str, String); 5] = [
+        ("分解", format!("/indicators/ops/split?from={id}")),
+        ("追加", format!("/indicators/ops/supplement?to={id}")),
+        ("追减收回", format!("/indicators/ops/cut?from={id}")),
+        ("冻结", format!("/indicators/ops/freeze?bgt_id={id}")),
+        ("解冻", format!("/indicators/ops/unfreeze?bgt_id={id}")),
+    ];
     let actions = html! {
+        @if can_act {
+            @for (label, href) in &operations {
+                a class="button ghost" href=(href) { (label) }
+                " "
+            }
+        }
         button type="button" class="button" onclick="window.print()" { "打印" }
         " "
         a class="button ghost" href="/indicators" { "返回指标查询" }

@@ -67,7 +67,24 @@ pub async fn form(
         }
         _ => (StatusCode::OK, None),
     };
-    let preview = preview.and_then(Result::ok);
+    let preview = match preview.and_then(Result::ok) {
+        Some(operation) => {
+            let ids = operation.referenced();
+            let rows = state
+                .app
+                .indicators_by_ids(&user.principal, &ids)
+                .await
+                .map_err(|e| PageError::new(e, rid))?;
+            Some(Preview {
+                operation,
+                rows: rows
+                    .into_iter()
+                    .map(|row| (row.bgt_id.clone(), row))
+                    .collect(),
+            })
+        }
+        None => None,
+    };
     let content = page(
         &user,
         &op,
@@ -194,7 +211,7 @@ fn page(
     title: &str,
     pairs: &Pairs,
     error: Option<&str>,
-    preview: Option<&Operation>,
+    preview: Option<&Preview>,
 ) -> Markup {
     let intro = OPS
         .iter()
@@ -317,7 +334,17 @@ fn fields(op: &str, pairs: &Pairs) -> Markup {
     }
 }
 
-fn year_end_form(user: &CurrentUser, pairs: &Pairs, preview: Option<&Operation>) -> Markup {
+/// A year-end as it would be submitted, with the indicators it names.
+struct Preview {
+    operation: Operation,
+    rows:
+        std::collections::BTreeMap<fiscus_core::ledger::BgtId, fiscus_store::ledger::IndicatorRow>,
+}
+
+/// Preview lines shown on the page; the document carries them all.
+const PREVIEW_LINES_MAX: usize = 200;
+
+fn year_end_form(user: &CurrentUser, pairs: &Pairs, preview: Option<&Preview>) -> Markup {
     let rule = value(pairs, "rule");
     let region = if value(pairs, "mof_div_code").is_empty() {
         user.principal.mof_div_code().as_str().to_owned()
@@ -341,19 +368,33 @@ fn year_end_form(user: &CurrentUser, pairs: &Pairs, preview: Option<&Operation>)
             (rule_select)
             div class="filter-actions" { button type="submit" class="button" { "预览" } }
         }
-        @if let Some(Operation::YearEnd { pool, lines }) = preview {
+        @if let Some(Preview { operation: Operation::YearEnd { pool, lines }, rows }) = preview {
             @let carry: i128 = lines.iter().map(|l| i128::from(l.carry.0)).sum();
+            @let open: i128 = lines.iter().filter_map(|l| rows.get(&l.bgt_id)).map(|r| i128::from(r.figures.available_fen + r.figures.frozen_fen)).sum();
+            @let to_fen = |total: i128| Fen(i64::try_from(total).unwrap_or(i64::MAX)).to_yuan_string();
             div class="card table-card" {
                 h2 { "结转预览" }
-                p { "共 " strong { (lines.len()) } " 条执行中的指标，结转合计 " strong { (Fen(i64::try_from(carry).unwrap_or(i64::MAX)).to_yuan_string()) } " 元；其余结余收回到总待分指标 "
-                    a href=(indicator_href(pool.as_str())) class="code" { (pool) } "。" }
+                p { "共 " strong { (lines.len()) } " 条执行中的指标，未用余额 " strong { (to_fen(open)) } " 元，其中结转到下一年度 " strong { (to_fen(carry)) } " 元，结余 " strong { (to_fen(open - carry)) } " 元收回到总待分指标 "
+                    a href=(indicator_href(pool.as_str())) { (rows.get(pool).map_or_else(|| pool.to_string(), |row| row.elements.bgt_doc_title.clone())) } "。" }
                 table class="data" {
-                    thead { tr { th { "指标编号" } th class="num" { "结转到下一年度（元）" } } }
+                    thead { tr { th { "指标" } th { "预算单位" } th { "项目代码" } th class="num" { "未用余额（元）" } th class="num" { "结转（元）" } th class="num" { "结余收回（元）" } } }
                     tbody {
-                        @for line in lines {
-                            tr { td { a href=(indicator_href(line.bgt_id.as_str())) class="code" { (line.bgt_id) } } td class="num" { (money(line.carry.0)) } }
+                        @for line in lines.iter().take(PREVIEW_LINES_MAX) {
+                            @let row = rows.get(&line.bgt_id);
+                            @let open_fen = row.map_or(0, |r| r.figures.available_fen + r.figures.frozen_fen);
+                            tr {
+                                td { a href=(indicator_href(line.bgt_id.as_str())) { (row.map_or_else(|| line.bgt_id.to_string(), |r| r.elements.bgt_doc_title.clone())) } }
+                                td class="code" { (row.and_then(|r| r.elements.agency_code.as_ref()).map_or("—", |code| code.as_str())) }
+                                td class="code" { (row.map_or("", |r| r.elements.pro_code.as_str())) }
+                                td class="num" { (money(open_fen)) }
+                                td class="num" { (money(line.carry.0)) }
+                                td class="num" { (money(open_fen - line.carry.0)) }
+                            }
                         }
                     }
+                }
+                @if lines.len() > PREVIEW_LINES_MAX {
+                    p class="muted small pad" { "此处只列出前 " (PREVIEW_LINES_MAX) " 条；送审的单据包含全部 " (lines.len()) " 条。" }
                 }
                 form method="post" action="/indicators/ops/year_end" class="pad" {
                     (csrf_field(user))
