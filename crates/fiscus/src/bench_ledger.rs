@@ -26,7 +26,7 @@ use fiscus_store::records::Viewer;
 
 use crate::app_error;
 use crate::bench::{Line, print_table, remove_sqlite_files};
-use crate::serve::{open_app, redact_url};
+use crate::serve::{open_app, redact_url, seconds_one_decimal};
 
 /// The flags of `fiscus bench ledger`.
 #[derive(Clone, Debug)]
@@ -40,8 +40,9 @@ pub struct LedgerBench {
     pub verify_transfers: i64,
 }
 
-const SQLITE_RATIO_MIN: f64 = 0.50;
-const POSTGRES_RATIO_MIN: f64 = 0.30;
+/// Ratio targets in hundredths (integer arithmetic: the workspace lints warn on floats).
+const SQLITE_RATIO_MIN_PERCENT: u128 = 50;
+const POSTGRES_RATIO_MIN_PERCENT: u128 = 30;
 const VERIFY_SECONDS_MAX: u64 = 30;
 /// Indicators the reservations spread over, and the rows of the bare table.
 const N_INDICATORS: usize = 1_000;
@@ -92,17 +93,19 @@ pub async fn ledger(bench: LedgerBench) -> Result<bool> {
     let passed = lines.iter().all(|line| line.pass != Some(false));
     println!("bench ledger: {}", if passed { "PASS" } else { "FAIL" });
     println!(
-        "ledger: {:.0}/s baseline: {:.0}/s ratio: {:.2}",
+        "ledger: {}/s baseline: {}/s ratio: {}",
         rates.ledger,
         rates.baseline,
-        rates.ledger / rates.baseline
+        hundredths(rates.ratio_percent)
     );
     Ok(passed)
 }
 
 struct Rates {
-    ledger: f64,
-    baseline: f64,
+    ledger: u128,
+    baseline: u128,
+    /// ledger / baseline in hundredths.
+    ratio_percent: u128,
 }
 
 async fn measure(settings: &Settings, bench: &LedgerBench) -> Result<(Vec<Line>, Rates)> {
@@ -128,30 +131,30 @@ async fn measure_app(app: &App, bench: &LedgerBench) -> Result<(Vec<Line>, Rates
     .await?;
     let baseline = run_baseline(&app.db, bench.ops, bench.clients).await?;
     let ledger = run_ledger(app, &bgt_ids, &run, n_pairs, bench.clients).await?;
-    let ledger_rate = (2 * n_pairs) as f64 / ledger.as_secs_f64();
-    let baseline_rate = bench.ops as f64 / baseline.as_secs_f64();
-    let ratio = ledger_rate / baseline_rate;
+    let ledger_rate = per_second(2 * n_pairs, ledger);
+    let baseline_rate = per_second(bench.ops, baseline);
+    let ratio = (ledger_rate * 100 + baseline_rate / 2) / baseline_rate.max(1);
     let (ratio_min, backend) = match app.db.backend() {
-        fiscus_store::Backend::Sqlite => (SQLITE_RATIO_MIN, "SQLite"),
-        fiscus_store::Backend::Postgres => (POSTGRES_RATIO_MIN, "PostgreSQL"),
+        fiscus_store::Backend::Sqlite => (SQLITE_RATIO_MIN_PERCENT, "SQLite"),
+        fiscus_store::Backend::Postgres => (POSTGRES_RATIO_MIN_PERCENT, "PostgreSQL"),
     };
     let mut lines = vec![
         Line {
             measure: format!("baseline: {} conditional UPDATEs, autocommit", bench.ops),
             target: "—".into(),
-            measured: format!("{baseline_rate:.0}/s"),
+            measured: format!("{baseline_rate}/s"),
             pass: None,
         },
         Line {
             measure: format!("ledger: {n_pairs} reservations + {n_pairs} posts"),
             target: "—".into(),
-            measured: format!("{ledger_rate:.0}/s"),
+            measured: format!("{ledger_rate}/s"),
             pass: None,
         },
         Line {
             measure: format!("ledger / baseline on {backend}"),
-            target: format!("≥ {ratio_min:.2}"),
-            measured: format!("{ratio:.2}"),
+            target: format!("≥ {}", hundredths(ratio_min)),
+            measured: hundredths(ratio),
             pass: Some(ratio >= ratio_min),
         },
     ];
@@ -161,6 +164,7 @@ async fn measure_app(app: &App, bench: &LedgerBench) -> Result<(Vec<Line>, Rates
     let rates = Rates {
         ledger: ledger_rate,
         baseline: baseline_rate,
+        ratio_percent: ratio,
     };
     Ok((lines, rates))
 }
@@ -340,8 +344,8 @@ async fn time_verify(db: &Db, run: &str, n_transfers: i64) -> Result<Line> {
     let started = Instant::now();
     fixture::insert_bulk_ledger(db, shape).await?;
     eprintln!(
-        "generated in {:.1} s; verifying …",
-        started.elapsed().as_secs_f64()
+        "generated in {} s; verifying …",
+        seconds_one_decimal(started.elapsed())
     );
     let started = Instant::now();
     let report = fiscus_store::verify::ledger(db).await?;
@@ -361,7 +365,17 @@ async fn time_verify(db: &Db, run: &str, n_transfers: i64) -> Result<Line> {
             report.n_transfers, report.n_accounts
         ),
         target: format!("< {VERIFY_SECONDS_MAX} s"),
-        measured: format!("{:.1} s", elapsed.as_secs_f64()),
+        measured: format!("{} s", seconds_one_decimal(elapsed)),
         pass: Some(elapsed < Duration::from_secs(VERIFY_SECONDS_MAX)),
     })
+}
+
+/// Operations per second, in integers.
+fn per_second(n_ops: usize, elapsed: Duration) -> u128 {
+    (n_ops as u128 * 1_000_000) / elapsed.as_micros().max(1)
+}
+
+/// `0.29` from 29 hundredths.
+fn hundredths(value: u128) -> String {
+    format!("{}.{:02}", value / 100, value % 100)
 }

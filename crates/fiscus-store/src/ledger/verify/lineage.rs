@@ -83,17 +83,23 @@ async fn overgiven(
     if given.is_empty() {
         return Ok(());
     }
+    // One grouped scan of the inflows, joined to the parents by equality: a join on "credit
+    // account is one of the parent's four" would leave the planner a nested loop over every
+    // transfer for each parent.
+    let crosses = format!(
+        "kind IN ('posted', 'post_pending') AND {} <> {}",
+        owner_of("credit_account_id"),
+        owner_of("debit_account_id")
+    );
     let sql = format!(
-        "SELECT p.bgt_id, CAST(COALESCE(SUM(t.amount_fen), 0) AS BIGINT), \
+        "SELECT p.bgt_id, CAST(COALESCE(g.gross, 0) AS BIGINT), \
          CASE WHEN {lenient} THEN TRUE ELSE FALSE END \
-         FROM indicator p \
-         LEFT JOIN ledger_transfer t ON t.credit_account_id IN \
-             (p.bgt_id || '.a', p.bgt_id || '.f', p.bgt_id || '.s', p.bgt_id || '.w') \
-           AND t.kind IN ('posted', 'post_pending') AND {debit_owner} <> p.bgt_id \
-         WHERE p.bgt_id IN (SELECT ori_bgt_id FROM indicator WHERE ori_bgt_id IS NOT NULL) \
-         GROUP BY p.bgt_id ORDER BY p.bgt_id",
+         FROM (SELECT DISTINCT ori_bgt_id AS bgt_id FROM indicator WHERE ori_bgt_id IS NOT NULL) p \
+         LEFT JOIN (SELECT {credit_owner} AS bgt_id, SUM(amount_fen) AS gross FROM ledger_transfer \
+             WHERE {crosses} GROUP BY {credit_owner}) g ON g.bgt_id = p.bgt_id \
+         ORDER BY p.bgt_id",
         lenient = lenient("p.bgt_id || '.a'"),
-        debit_owner = owner_of("t.debit_account_id"),
+        credit_owner = owner_of("credit_account_id"),
     );
     let parents: Vec<(String, i64, bool)> = on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
