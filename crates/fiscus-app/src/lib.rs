@@ -36,7 +36,13 @@ pub struct App {
     pub throttle: auth::LoginThrottle,
     /// The ledger's group-commit writer, started on first use (it needs the runtime).
     pub ledger_writer: Arc<std::sync::Mutex<Option<ledger::LedgerWriter>>>,
+    /// The control table as last read, and when (see `ledger::CONTROLS_CACHE_MILLIS`).
+    pub ledger_controls_cache: LedgerControlsCache,
 }
+
+/// The shared slot of the cached control table.
+pub type LedgerControlsCache =
+    Arc<std::sync::Mutex<Option<(std::time::Instant, fiscus_core::ledger::ControlTable)>>>;
 
 impl App {
     pub fn new(db: Db, settings: Settings) -> Result<App, AppError> {
@@ -47,6 +53,7 @@ impl App {
             cipher: Arc::new(cipher),
             throttle: auth::LoginThrottle::default(),
             ledger_writer: Arc::default(),
+            ledger_controls_cache: Arc::default(),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! error the caller rolls back (the transaction, or its savepoint): a batch is all or nothing.
 //! The semantics are those of `fiscus_core::ledger::model`, which the tests compare.
 
+pub mod batch;
 pub mod query;
 pub mod seed;
 pub mod verify;
@@ -70,7 +71,7 @@ pub async fn apply_transfers(
     Ok(outcomes)
 }
 
-const TRANSFER_COLUMNS: &str = "seq, transfer_id, batch_id, debit_account_id, credit_account_id, kind, amount_fen, pending_id, pending_amount_fen, reason, ctrl_level, warned, doc_id, actor, created_at";
+pub(crate) const TRANSFER_COLUMNS: &str = "seq, transfer_id, batch_id, debit_account_id, credit_account_id, kind, amount_fen, pending_id, pending_amount_fen, reason, ctrl_level, warned, doc_id, actor, created_at";
 
 /// One stored transfer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -177,6 +178,8 @@ async fn apply_one(
     }
     let mut spec = spec.clone();
     let mut pending_amount = 0_i64;
+    // A post or void without a document of its own belongs to its reservation's.
+    let mut doc_id = meta.doc_id.map(str::to_owned);
     if matches!(
         spec.kind,
         TransferKind::PostPending | TransferKind::VoidPending
@@ -200,6 +203,9 @@ async fn apply_one(
             .into());
         }
         pending_amount = pending.amount_fen;
+        if doc_id.is_none() {
+            doc_id.clone_from(&pending.doc_id);
+        }
         if spec.kind == TransferKind::VoidPending {
             spec.amount = Fen(pending_amount);
         } else if spec.amount.0 > pending_amount {
@@ -252,7 +258,7 @@ async fn apply_one(
         .bind(spec.reason.code())
         .bind(spec.ctrl.code())
         .bind(warned)
-        .bind(meta.doc_id.map(str::to_owned))
+        .bind(doc_id)
         .bind(meta.actor)
         .bind(meta.at)
         .fetch_one(&mut *conn)
@@ -292,7 +298,10 @@ async fn add_to_account(
     Ok(available)
 }
 
-async fn ensure_source_account(tx: &mut Tx, account: &AccountId) -> Result<(), StoreError> {
+pub(crate) async fn ensure_source_account(
+    tx: &mut Tx,
+    account: &AccountId,
+) -> Result<(), StoreError> {
     let mut parts = account.as_str().split('.');
     let (Some(_), Some(region), Some(year)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(StoreError::Corrupt(format!("source account {account}")));

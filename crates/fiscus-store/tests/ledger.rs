@@ -21,6 +21,7 @@ use fiscus_core::ledger::{
 };
 use fiscus_core::masterdata::{Record, Value};
 use fiscus_core::schema::REGION;
+use fiscus_store::ledger::batch::{GroupRequest, apply_group};
 use fiscus_store::ledger::{
     self as store, Applied, BatchMeta, NewIndicator, account_balances, all_balances,
     apply_transfers,
@@ -33,6 +34,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 
 fiscus_store::on_both_backends!(
     store_agrees_with_the_model,
+    group_agrees_with_the_model,
     concurrent_reservations_stop_at_the_balance,
     retry_storm_of_one_reservation_applies_once,
     post_and_void_race_has_one_winner,
@@ -584,6 +586,7 @@ async fn run_case(
     case: u32,
     steps: &[Step],
     seen: &Mutex<BTreeMap<String, usize>>,
+    group: bool,
 ) -> Result<(), TestCaseError> {
     let prefix = format!("c{case}");
     // Each case has its own year, so its own source account: cases share the database but
@@ -603,10 +606,26 @@ async fn run_case(
     };
     let mut model = Model::default();
     let mut seqs: BTreeMap<TransferId, i64> = BTreeMap::new();
-    for (n_step, step) in steps.iter().enumerate() {
+    // In group mode, consecutive batches go through `apply_group` together, GROUP_BATCHES at a
+    // time, in one transaction: each must still end as the model says, on its own.
+    let chunk = if group { GROUP_BATCHES } else { 1 };
+    let mut planned = Vec::new();
+    for step in steps {
         let batch = scenario.batch(step);
         let expected = model.apply(&batch);
-        let got = apply_committed(db, &batch).await;
+        planned.push((batch, expected));
+    }
+    let mut results = Vec::new();
+    for batches in planned.chunks(chunk) {
+        if group {
+            results.extend(
+                apply_group_committed(db, batches.iter().map(|(batch, _)| batch.as_slice())).await,
+            );
+        } else {
+            results.push(apply_committed(db, &batches[0].0).await);
+        }
+    }
+    for (n_step, ((batch, expected), got)) in planned.iter().zip(results).enumerate() {
         tally(seen, &got);
         match (&expected, &got) {
             (Ok(outcomes), Ok(applied)) => {
@@ -669,6 +688,51 @@ async fn run_case(
 }
 
 async fn store_agrees_with_the_model(test_db: TestDb) {
+    agrees_with_the_model(test_db, false).await;
+}
+
+/// The same property through the writer's group path: several requests in one transaction.
+async fn group_agrees_with_the_model(test_db: TestDb) {
+    agrees_with_the_model(test_db, true).await;
+}
+
+/// Requests per group in the group property.
+const GROUP_BATCHES: usize = 5;
+
+/// Applies batches through `apply_group` in one committed transaction.
+async fn apply_group_committed<'a>(
+    db: &Db,
+    batches: impl Iterator<Item = &'a [TransferSpec]>,
+) -> Vec<Result<Vec<Applied>, StoreError>> {
+    let batches: Vec<&[TransferSpec]> = batches.collect();
+    let ids: Vec<String> = batches
+        .iter()
+        .map(|batch| {
+            batch
+                .first()
+                .map_or_else(String::new, |spec| spec.transfer_id.to_string())
+        })
+        .collect();
+    let requests: Vec<GroupRequest<'_>> = batches
+        .iter()
+        .zip(&ids)
+        .map(|(batch, id)| GroupRequest {
+            transfers: batch,
+            meta: meta(id),
+        })
+        .collect();
+    let mut tx = db.begin().await.expect("begin");
+    let outcomes = apply_group(&mut tx, &requests)
+        .await
+        .expect("the group applies");
+    tx.commit().await.expect("commit");
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.map_err(StoreError::Rejected))
+        .collect()
+}
+
+async fn agrees_with_the_model(test_db: TestDb, group: bool) {
     let db = test_db.db.clone();
     insert_region(&db).await;
     let handle = tokio::runtime::Handle::current();
@@ -691,7 +755,7 @@ async fn store_agrees_with_the_model(test_db: TestDb) {
         runner
             .run(&strategy, |steps| {
                 let case = n_case.fetch_add(1, Ordering::Relaxed);
-                handle.block_on(run_case(&runner_db, case, &steps, &seen))
+                handle.block_on(run_case(&runner_db, case, &steps, &seen, group))
             })
             .map_err(|error| error.to_string())?;
         Ok::<_, String>(seen.into_inner().unwrap())

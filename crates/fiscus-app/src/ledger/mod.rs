@@ -22,6 +22,10 @@ use tokio::sync::oneshot;
 
 pub use writer::{Job, LedgerWriter, WRITER_JOBS_MAX};
 
+/// How long a read of the control table serves reservations (other processes' changes are
+/// seen after at most this long).
+pub const CONTROLS_CACHE_MILLIS: u128 = 2_000;
+
 use crate::{App, AppError, RequestCtx};
 
 /// A reservation against an indicator: the payment's amount and elements.
@@ -105,11 +109,13 @@ impl App {
             )
         };
         let indicator = self.visible_indicator(who, &request.bgt_id).await?;
-        if let Some(receipt) = self.first_result(&spec).await? {
-            return Ok(receipt);
-        }
-        let indicator = usable(indicator)?;
-        let controls = store::controls_read(&self.db).await?;
+        // A repeat returns its first result even when a rule would refuse it now (the
+        // indicator closed since, a control became strict); the lookup is only needed then.
+        let indicator = match usable(indicator) {
+            Ok(indicator) => indicator,
+            Err(rejection) => return self.first_result_or(&spec, rejection).await,
+        };
+        let controls = self.cached_controls().await?;
         let mut audit = Vec::new();
         let mut warned = false;
         let match_level = controls.level_for(&indicator.elements, ControlPoint::ElementMatch);
@@ -121,7 +127,7 @@ impl App {
             )
         {
             if match_level == CtrlLevel::Strict {
-                return Err(mismatch.into());
+                return self.first_result_or(&spec, mismatch).await;
             }
             warned = true;
             audit.push(warning_entry(who, &indicator, &mismatch.message(), ctx));
@@ -190,14 +196,11 @@ impl App {
             Reason::Refund,
             CtrlLevel::Strict,
         );
-        if let Some(receipt) = self.first_result(&spec).await? {
-            return Ok(receipt);
-        }
         if indicator.closed {
-            return Err(Rejection::IndicatorClosed {
+            let closed = Rejection::IndicatorClosed {
                 bgt_id: bgt_id.to_string(),
-            }
-            .into());
+            };
+            return self.first_result_or(&spec, closed).await;
         }
         self.single(who, spec, doc_id, Vec::new(), false).await
     }
@@ -211,6 +214,37 @@ impl App {
         amount: Option<Fen>,
     ) -> Result<LedgerReceipt, AppError> {
         allowed(who, Resource::Reservation)?;
+        if let Some(Fen(amount)) = amount
+            && amount < 0
+        {
+            return Err(Rejection::AmountNegative {
+                field: "过账金额"
+            }
+            .into());
+        }
+        // The system (bank receipts, returns) needs no scope check, and a post with its
+        // amount or a void needs nothing else from the pending transfer: the ledger takes
+        // its accounts from it. Users are checked against the reservation's indicator.
+        let known_amount = match (kind, amount) {
+            (TransferKind::VoidPending, _) => Some(Fen::ZERO),
+            (_, amount) => amount,
+        };
+        if let (Viewer::System, Some(amount)) = (who, known_amount) {
+            let unknown = AccountId::from_stored(String::new());
+            let spec = TransferSpec {
+                kind,
+                pending_id: Some(pending_id),
+                ..TransferSpec::posted(
+                    transfer_id,
+                    unknown.clone(),
+                    unknown,
+                    amount,
+                    Reason::Payment,
+                    CtrlLevel::Strict,
+                )
+            };
+            return self.single(who, spec, None, Vec::new(), false).await;
+        }
         let pending = store::transfer_read(&self.db, pending_id.as_str())
             .await?
             .filter(|row| row.kind == TransferKind::Pending.code())
@@ -225,15 +259,7 @@ impl App {
         // Scope: the reservation's indicator must be visible to the caller.
         self.visible_indicator(who, &bgt_id).await?;
         let amount = match amount {
-            Some(amount) if kind == TransferKind::PostPending => {
-                if amount.0 < 0 {
-                    return Err(Rejection::AmountNegative {
-                        field: "过账金额"
-                    }
-                    .into());
-                }
-                amount
-            }
+            Some(amount) if kind == TransferKind::PostPending => amount,
             _ => Fen(pending.amount_fen),
         };
         let spec = TransferSpec {
@@ -304,19 +330,41 @@ impl App {
     /// the rules that may have changed since (the indicator closed by a year-end, a control
     /// made strict), so that a retry always gets its first result (STYLE.md practice 18).
     /// Other content under a used id is left to the store, which refuses it.
-    async fn first_result(&self, spec: &TransferSpec) -> Result<Option<LedgerReceipt>, AppError> {
+    /// The first result of a repeated request, or `rejection` when it is not a repeat.
+    async fn first_result_or(
+        &self,
+        spec: &TransferSpec,
+        rejection: Rejection,
+    ) -> Result<LedgerReceipt, AppError> {
         let Some(first) = store::transfer_read(&self.db, spec.transfer_id.as_str()).await? else {
-            return Ok(None);
+            return Err(rejection.into());
         };
         if !same_request(&first.spec()?, spec) {
-            return Ok(None);
+            return Err(rejection.into());
         }
-        Ok(Some(LedgerReceipt {
+        Ok(LedgerReceipt {
             transfer_id: first.transfer_id,
             seq: first.seq,
             repeat: true,
             warned: false,
-        }))
+        })
+    }
+
+    /// The control table, read at most every `CONTROLS_CACHE_MILLIS` by this process (a
+    /// change through `set_ledger_control` here is seen at once).
+    async fn cached_controls(&self) -> Result<ControlTable, AppError> {
+        let now = std::time::Instant::now();
+        if let Ok(cache) = self.ledger_controls_cache.lock()
+            && let Some((read_at, table)) = cache.as_ref()
+            && now.duration_since(*read_at).as_millis() < CONTROLS_CACHE_MILLIS
+        {
+            return Ok(table.clone());
+        }
+        let table = store::controls_read(&self.db).await?;
+        if let Ok(mut cache) = self.ledger_controls_cache.lock() {
+            *cache = Some((now, table.clone()));
+        }
+        Ok(table)
     }
 
     /// The indicators among `bgt_ids` the caller may see (the others are left out).
@@ -389,6 +437,9 @@ impl App {
         entry.request_id = ctx.request_id.clone();
         fiscus_store::audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
+        if let Ok(mut cache) = self.ledger_controls_cache.lock() {
+            *cache = None;
+        }
         Ok(())
     }
 }

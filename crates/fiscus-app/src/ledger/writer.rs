@@ -6,6 +6,7 @@
 
 use fiscus_core::ledger::TransferSpec;
 use fiscus_store::audit::{AuditEntry, append, now};
+use fiscus_store::ledger::batch::{GroupRequest, apply_group};
 use fiscus_store::ledger::{Applied, BatchMeta, apply_transfers};
 use fiscus_store::{Db, Savepoint, StoreError, Tx};
 use tokio::sync::{mpsc, oneshot};
@@ -64,6 +65,18 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Job>) {
 }
 
 async fn run_batch(db: &Db, jobs: Vec<Job>) {
+    // The group path first: a constant number of statements for the whole batch.
+    match run_group(db, &jobs).await {
+        Ok(results) => {
+            for (job, result) in jobs.into_iter().zip(results) {
+                let _ = job.reply.send(result);
+            }
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, n_jobs = jobs.len(), "ledger group fell back to one by one");
+        }
+    }
     let mut tx = match db.begin().await {
         Ok(tx) => tx,
         Err(error) => {
@@ -91,6 +104,41 @@ async fn run_batch(db: &Db, jobs: Vec<Job>) {
     for (job, result) in jobs.into_iter().zip(results) {
         let _ = job.reply.send(result);
     }
+}
+
+/// The whole batch through `apply_group` in one transaction, committed. Any error rolls the
+/// transaction back (nothing of it is written) and the caller goes one by one.
+async fn run_group(
+    db: &Db,
+    jobs: &[Job],
+) -> Result<Vec<Result<Vec<Applied>, AppError>>, StoreError> {
+    let at = now();
+    let requests: Vec<GroupRequest<'_>> = jobs
+        .iter()
+        .map(|job| GroupRequest {
+            transfers: &job.transfers,
+            meta: BatchMeta {
+                batch_id: &job.batch_id,
+                doc_id: job.doc_id.as_deref(),
+                actor: &job.actor,
+                at: &at,
+            },
+        })
+        .collect();
+    let mut tx = db.begin().await?;
+    let outcomes = apply_group(&mut tx, &requests).await?;
+    for (job, outcome) in jobs.iter().zip(&outcomes) {
+        if outcome.is_ok() {
+            for entry in &job.audit {
+                append(&mut tx, entry).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.map_err(AppError::from))
+        .collect())
 }
 
 /// Runs one request in its savepoint. The outer error is a failure of the transaction; the
