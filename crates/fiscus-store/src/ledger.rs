@@ -167,6 +167,7 @@ async fn apply_one(
     spec: &TransferSpec,
     meta: BatchMeta<'_>,
 ) -> Result<Applied, StoreError> {
+    fiscus_core::ledger::model::check_shape(spec)?;
     if let Some(first) = transfer(tx, spec.transfer_id.as_str()).await? {
         if same_request(&first.spec()?, spec) {
             return Ok(Applied::Repeat { seq: first.seq });

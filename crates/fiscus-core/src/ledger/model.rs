@@ -136,6 +136,7 @@ impl Model {
     /// Applies one transfer; on refusal nothing has changed (the pending is marked resolved
     /// only on paths that cannot fail afterwards).
     fn apply_one(&mut self, spec: &TransferSpec) -> Result<Outcome, Rejection> {
+        check_shape(spec)?;
         if let Some(first) = self.transfers.get(&spec.transfer_id) {
             if same_request(&first.spec, spec) {
                 return Ok(Outcome::Repeat);
@@ -199,6 +200,36 @@ impl Model {
             warned: goes_negative && spec.ctrl == crate::ledger::CtrlLevel::Warn,
         })
     }
+}
+
+/// The rules of a transfer on its own, checked before anything is read: a posted or pending
+/// amount is not negative and at most `AMOUNT_MAX`, between two different accounts; a post
+/// is not negative. (Zero is the caller's business: the use cases refuse it with
+/// `amount_not_positive`; the ledger itself can carry it.)
+pub fn check_shape(spec: &TransferSpec) -> Result<(), Rejection> {
+    match spec.kind {
+        TransferKind::Posted | TransferKind::Pending => {
+            if spec.amount.0 < 0 {
+                return Err(Rejection::AmountNegative { field: "金额" });
+            }
+            if spec.amount > crate::ledger::AMOUNT_MAX {
+                return Err(Rejection::AmountTooLarge {
+                    field: "金额",
+                    yuan_max: crate::ledger::AMOUNT_MAX_YUAN,
+                });
+            }
+            if spec.debit == spec.credit {
+                return Err(Rejection::IndicatorSameOnBothSides);
+            }
+        }
+        TransferKind::PostPending if spec.amount.0 < 0 => {
+            return Err(Rejection::AmountNegative {
+                field: "过账金额"
+            });
+        }
+        TransferKind::PostPending | TransferKind::VoidPending => {}
+    }
+    Ok(())
 }
 
 /// The rejection of a strict debit beyond the balance, by the kind of account overdrawn.

@@ -632,6 +632,11 @@ impl<'a> Builder<'a> {
         lines: &[CarryLine],
         new_id: &mut dyn FnMut() -> BgtId,
     ) -> Result<(), Rejection> {
+        if lines.is_empty() {
+            return Err(Rejection::FieldRequired {
+                field: "结转明细（区划内没有执行中的指标）",
+            });
+        }
         let pool_facts = self.open(pool)?;
         if pool_facts.elements.bgt_exe_flag != ExeFlag::Pool {
             return Err(Rejection::FieldInvalid {

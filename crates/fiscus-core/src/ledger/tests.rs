@@ -473,7 +473,10 @@ fn operations() {
         (
             Operation::YearEnd {
                 pool: id("UNIT"),
-                lines: vec![],
+                lines: vec![CarryLine {
+                    bgt_id: id("ADV"),
+                    carry: Fen(0),
+                }],
             },
             Err("field_invalid"),
         ),
@@ -885,11 +888,12 @@ fn more_operation_rules() {
             Err("indicator_same_on_both_sides"),
         ),
         (year_end(vec![line("OLD", 0)]), Err("indicator_closed")),
-        (year_end(vec![]), Ok(0)),
+        // Nothing to carry or lapse is refused: an empty year-end would approve as a no-op.
+        (year_end(vec![]), Err("field_required")),
         (
             Operation::YearEnd {
                 pool: id("OLD"),
-                lines: vec![],
+                lines: vec![line("ADV", 0)],
             },
             Err("indicator_closed"),
         ),
