@@ -6,6 +6,7 @@ pub mod flow;
 pub mod ledger;
 pub mod masterdata;
 pub mod money;
+pub mod payment;
 pub mod query;
 pub mod rejection;
 pub mod rng;

@@ -170,6 +170,20 @@ pub enum Rejection {
     NotAnAdvance { bgt_id: String },
     #[error("idempotency_key_reused")]
     IdempotencyKeyReused { key: String },
+    // Treasury payment (国库集中支付).
+    #[error("payee_blacklisted")]
+    PayeeBlacklisted { payee_acct_no: String },
+    #[error("procurement_contract_required")]
+    ProcurementContractRequired,
+    #[error("payment_state_forbids")]
+    PaymentStateForbids {
+        action: &'static str,
+        state: &'static str,
+    },
+    #[error("signature_invalid")]
+    SignatureInvalid,
+    #[error("message_invalid")]
+    MessageInvalid { detail: &'static str },
     // Conflicts.
     #[error("duplicate_code")]
     DuplicateCode { what: &'static str, value: String },
@@ -436,6 +450,13 @@ impl Rejection {
             IdempotencyKeyReused { key } => {
                 format!("请求编号 {key} 已用于内容不同的请求，请换一个编号")
             }
+            PayeeBlacklisted { payee_acct_no } => {
+                format!("收款账号 {payee_acct_no} 在收款人黑名单中，不能支付")
+            }
+            ProcurementContractRequired => "该指标为政府采购指标，须填写采购合同编号".into(),
+            PaymentStateForbids { action, state } => format!("{state}的支付单据不能{action}"),
+            SignatureInvalid => "报文签名验证失败，已拒收".into(),
+            MessageInvalid { detail } => format!("报文格式有误：{detail}"),
             FlowDefinitionInvalid { problems } => {
                 let messages: Vec<String> = problems.iter().map(DefinitionProblem::message).collect();
                 format!("流程定义有误：{}", messages.join("；"))
@@ -592,6 +613,16 @@ impl Rejection {
                 bgt_id: "B1".into(),
             },
             IdempotencyKeyReused { key: "K1".into() },
+            PayeeBlacklisted {
+                payee_acct_no: "6222000000000000".into(),
+            },
+            ProcurementContractRequired,
+            PaymentStateForbids {
+                action: "撤回",
+                state: "已支付",
+            },
+            SignatureInvalid,
+            MessageInvalid { detail: "缺少 VoucherNo" },
             DuplicateCode {
                 what: "单位代码",
                 value: "660101101".into(),
@@ -673,6 +704,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 88);
+        assert_eq!(examples.len(), 93);
     }
 }

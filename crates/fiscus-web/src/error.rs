@@ -98,7 +98,12 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | ExceedsSpentAmount { .. }
         | ExceedsPendingAmount { .. }
         | IndicatorHasReservations { .. }
-        | NotAnAdvance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | NotAnAdvance { .. }
+        | PayeeBlacklisted { .. }
+        | ProcurementContractRequired
+        | PaymentStateForbids { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        SignatureInvalid => StatusCode::FORBIDDEN,
+        MessageInvalid { .. } => StatusCode::BAD_REQUEST,
     }
 }
 
