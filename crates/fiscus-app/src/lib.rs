@@ -2,6 +2,7 @@
 //! core, and writes through the store in one transaction together with its audit entry.
 
 pub mod auth;
+pub mod bank;
 pub mod codes;
 pub mod crypto;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod flow;
 pub mod import;
 pub mod ledger;
 pub mod masterdata;
+pub mod payment;
 pub mod settings;
 
 use std::sync::Arc;
@@ -38,6 +40,11 @@ pub struct App {
     pub ledger_writer: Arc<std::sync::Mutex<Option<ledger::LedgerWriter>>>,
     /// The control table as last read, and when (see `ledger::CONTROLS_CACHE_MILLIS`).
     pub ledger_controls_cache: LedgerControlsCache,
+    /// Where bank and treasury messages go, and their keys (`App::set_bank_links`).
+    pub bank_links: bank::links::BankLinksSlot,
+    /// Signs payment vouchers at final approval (`payment::DigestSigner` until the SM2
+    /// signer of `bank` replaces it).
+    pub payment_signer: Arc<dyn payment::Signer>,
 }
 
 /// The shared slot of the cached control table.
@@ -47,6 +54,9 @@ pub type LedgerControlsCache =
 impl App {
     pub fn new(db: Db, settings: Settings) -> Result<App, AppError> {
         let cipher = crypto::Sm4FieldCipher::from_hex_key(settings.secret_key.expose())?;
+        let payment_signer = Arc::new(payment::DigestSigner::new(
+            settings.secret_key.expose().as_bytes(),
+        ));
         Ok(App {
             db,
             settings: Arc::new(settings),
@@ -54,6 +64,8 @@ impl App {
             throttle: auth::LoginThrottle::default(),
             ledger_writer: Arc::default(),
             ledger_controls_cache: Arc::default(),
+            bank_links: Arc::default(),
+            payment_signer,
         })
     }
 }

@@ -622,7 +622,9 @@ impl Rejection {
                 state: "已支付",
             },
             SignatureInvalid,
-            MessageInvalid { detail: "缺少 VoucherNo" },
+            MessageInvalid {
+                detail: "缺少 VoucherNo",
+            },
             DuplicateCode {
                 what: "单位代码",
                 value: "660101101".into(),

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bank;
 pub mod bulk;
 pub mod codes;
 mod db;
@@ -12,6 +13,7 @@ pub mod facts;
 pub mod flow;
 pub mod ledger;
 pub mod migrate;
+pub mod payment;
 pub mod records;
 pub mod sql;
 pub mod testing;

@@ -29,6 +29,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0003_ledger.sql"),
     },
+    Migration {
+        version: 4,
+        name: "payment",
+        sqlite: include_str!("../migrations/sqlite/0004_payment.sql"),
+        postgres: include_str!("../migrations/postgres/0004_payment.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "bank",
+        sqlite: include_str!("../migrations/sqlite/0005_bank.sql"),
+        postgres: include_str!("../migrations/postgres/0005_bank.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

@@ -20,16 +20,20 @@ use crate::context::{ApiUser, RequestInfo, clear_session_cookie, session_cookie}
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod bank;
 mod flow;
 mod import;
 pub mod ledger;
+pub mod payment;
 
 pub use import::XLSX_CONTENT_TYPE;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(bank::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
+        .merge(payment::routes())
         .route("/api/v1/session", post(login).delete(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))

@@ -79,6 +79,12 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// The inbound endpoint of the bank and the treasury: authenticated by the envelope's SM2
+/// signature, not by a session, so cookies and CSRF tokens are not looked at. Exact match.
+fn is_bank_inbound(path: &str) -> bool {
+    path == crate::api::bank::BANK_MESSAGES_PATH
+}
+
 /// Paths a user who must change the password may still use.
 fn allowed_before_password_change(path: &str) -> bool {
     matches!(
@@ -271,9 +277,14 @@ async fn handle(state: &AppState, mut request: Request, next: Next, request_id: 
         .map(|info| info.0.ip().to_string());
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
-    let user = match resolve_user(state, request.headers()).await {
-        Ok(user) => user,
-        Err(error) => return crate::pages::error_page(&error, request_id),
+    // The bank's endpoint runs as nobody whatever cookie comes along: no session, no CSRF.
+    let user = if is_bank_inbound(&path) {
+        None
+    } else {
+        match resolve_user(state, request.headers()).await {
+            Ok(user) => user,
+            Err(error) => return crate::pages::error_page(&error, request_id),
+        }
     };
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && cross_origin(request.headers()) {

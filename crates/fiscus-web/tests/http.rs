@@ -33,5 +33,9 @@ mod ledger;
 mod ledger_browser;
 #[path = "http/ledger_writes.rs"]
 mod ledger_writes;
+#[path = "http/payment.rs"]
+mod payment;
+#[path = "http/payment_browser.rs"]
+mod payment_browser;
 #[path = "http/scope.rs"]
 mod scope;

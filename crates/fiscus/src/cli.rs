@@ -47,8 +47,8 @@ pub enum Command {
     /// Users (as the system operator).
     #[command(subcommand)]
     User(UserCommand),
-    /// Prints a new random secret_key (64 hex digits).
-    Keygen,
+    /// Prints a new random secret_key (64 hex digits), or with --sm2 an SM2 key pair.
+    Keygen(KeygenArgs),
     /// Checks the integrity of the stored data; exits non-zero on any problem.
     ///
     /// Checks the region and unit materialized paths, that units, persons, accounts and users
@@ -66,6 +66,56 @@ pub enum Command {
     /// The approval flow engine (流程引擎).
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// Runs the simulated agency bank and PBOC treasury (fiscus-bank-sim) with fault flags.
+    ///
+    /// Keys come from [bank] in the config file or FISCUS_BANK_*: the simulator signs with
+    /// bank.sim_private_key, verifies finance with the public key of bank.private_key and
+    /// shares bank.shared_key.
+    BankSim(BankSimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Prints an SM2 key pair (private_key, public_key) in hex instead of a secret_key.
+    #[arg(long)]
+    pub sm2: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BankSimArgs {
+    /// Socket address the simulator listens on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub bind: String,
+    /// Finance's base URL; messages go to URL/api/bank/v1/messages.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    pub finance_url: String,
+    /// Delay of each delivery in ms, a range A..B.
+    #[arg(long, value_name = "A..B", default_value = "0..0")]
+    pub delay_ms: String,
+    /// Share of delivered messages sent twice (same MsgId), 0..1.
+    #[arg(long, value_name = "R", default_value = "0")]
+    pub duplicate: String,
+    /// Deliver messages independently, so delays reorder them.
+    #[arg(long)]
+    pub reorder: bool,
+    /// Share of attempts lost (inbound: 503 without effect; outbound: retried), 0..1.
+    #[arg(long, value_name = "R", default_value = "0")]
+    pub drop: String,
+    /// Share of messages first sent with a corrupted signature, 0..1.
+    #[arg(long, value_name = "R", default_value = "0")]
+    pub corrupt: String,
+    /// Share of paid vouchers refunded later, 0..1 (payee accounts ending 9999 always are).
+    #[arg(long, value_name = "R", default_value = "0")]
+    pub refund: String,
+    /// Delay of refunds after payment, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 1_000)]
+    pub refund_delay_ms: u64,
+    /// Bank code on statements.
+    #[arg(long, value_name = "CODE", default_value = "SIMBANK")]
+    pub bank_code: String,
+    /// Seed of the fault draws.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

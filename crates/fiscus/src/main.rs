@@ -3,6 +3,7 @@
 //! stderr and a non-zero exit code.
 
 mod admin;
+mod bank_sim;
 mod bench;
 mod bench_ledger;
 mod cli;
@@ -60,8 +61,14 @@ pub fn app_error(error: AppError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     // Needs no settings, so a broken fiscus.toml cannot stand in the way of fixing it.
-    if let Command::Keygen = cli.command {
-        println!("{}", admin::keygen()?);
+    if let Command::Keygen(args) = &cli.command {
+        if args.sm2 {
+            let pair = fiscus_app::bank::crypto::generate_sm2_key_pair().map_err(app_error)?;
+            println!("private_key = \"{}\"", pair.private_key.expose());
+            println!("public_key = \"{}\"", pair.public_key);
+        } else {
+            println!("{}", admin::keygen()?);
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let env = config::environment();
@@ -84,7 +91,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     init_logging(settings.log_format, default_filter);
 
     match &cli.command {
-        Command::Keygen => {}
+        Command::Keygen(_) => {}
+        Command::BankSim(args) => bank_sim::run(&settings, args).await?,
         Command::Serve(_) => serve::serve_command(&settings).await?,
         Command::Migrate => serve::migrate_command(&settings).await?,
         Command::Demo(args) => serve::demo_command(&settings, args.scale.into()).await?,

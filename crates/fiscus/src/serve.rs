@@ -74,7 +74,14 @@ pub async fn open_app(settings: &Settings) -> Result<App> {
     settings.require_secret_key().map_err(app_error)?;
     let db = open(settings).await?;
     migrate(&db).await?;
-    App::new(db, settings.clone()).map_err(app_error)
+    let app = App::new(db, settings.clone()).map_err(app_error)?;
+    // The bank link of `[bank]`; without keys vouchers wait in the database.
+    if let Some(links) =
+        fiscus_app::bank::links::BankLinks::from_settings(&settings.bank).map_err(app_error)?
+    {
+        app.set_bank_links(links);
+    }
+    Ok(app)
 }
 
 /// `12.3` from a duration: seconds with one decimal, in integer arithmetic.
@@ -149,14 +156,20 @@ async fn remind_overdue_loop(app: App, mut stop: tokio::sync::watch::Receiver<bo
 async fn serve_app(app: App, listener: tokio::net::TcpListener) -> Result<()> {
     let db = app.db.clone();
     let (stop, stop_seen) = tokio::sync::watch::channel(false);
-    let reminder = tokio::spawn(remind_overdue_loop(app.clone(), stop_seen));
+    let reminder = tokio::spawn(remind_overdue_loop(app.clone(), stop_seen.clone()));
+    // The bank messages' job worker (outbox, clearing, reconciliation), stopped the same way.
+    let jobs = tokio::spawn(fiscus_app::bank::jobs::jobs_worker(app.clone(), stop_seen));
     let served = fiscus_web::serve(app, listener)
         .await
         .context("the server stopped with an error");
-    // Stop the reminders (letting a run in progress finish) before the pool closes.
+    // Stop the reminders and the job worker (letting a run in progress finish) before the
+    // pool closes.
     let _ = stop.send(true);
     if let Err(error) = reminder.await {
         tracing::warn!(%error, "the reminder task ended abnormally");
+    }
+    if let Err(error) = jobs.await {
+        tracing::warn!(%error, "the job worker ended abnormally");
     }
     db.close().await;
     served

@@ -19,9 +19,13 @@ commands:
   tidy           only the tidy checks
 ";
 
-/// The workspace root: this crate lives in `crates/xtask`.
+/// The workspace root: this crate lives in `crates/xtask`. `cargo run` (the `cargo xtask`
+/// alias) sets CARGO_MANIFEST_DIR at run time; it wins over the compile-time value, because
+/// checkouts that share one CARGO_TARGET_DIR share one xtask binary, built in whichever
+/// checkout came first.
 fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .and_then(|crates| crates.parent())

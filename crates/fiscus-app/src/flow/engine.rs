@@ -9,6 +9,7 @@ use fiscus_core::flow::{
     Actor, Command, DocType, DocumentFacts, Effect, FlowDefinition, InstanceState, InstanceStatus,
     NotifyKind, TaskState, apply, pre_checks_for,
 };
+use fiscus_core::payment::application::ApplicationState;
 use fiscus_core::{Fen, Principal, Rejection};
 use fiscus_store::Tx;
 use fiscus_store::audit::now;
@@ -85,6 +86,10 @@ pub(crate) async fn attempt(
         // So are indicator operations, on the balances of now.
         crate::ledger::ops::check_on_submit(app, tx, who, &document).await?;
     }
+    if matches!(command, Command::Submit) && doc_type == DocType::PaymentApplication {
+        // A payment is checked and reserved on its indicator on every submission.
+        crate::payment::flow::on_submit(app, tx, who, &document).await?;
+    }
     let actor = Actor {
         user_name: who.user_name.clone(),
     };
@@ -153,6 +158,23 @@ pub(crate) async fn attempt(
             }
             Effect::DocumentApproved if is_indicator_op(doc_type) => {
                 crate::ledger::ops::apply_approved(app, tx, who, &document, ctx).await?
+            }
+            Effect::DocumentApproved if doc_type == DocType::PaymentApplication => {
+                crate::payment::flow::on_approved(app, tx, who, &document, &new_state, ctx).await?
+            }
+            Effect::DocumentRejected
+            | Effect::DocumentCancelled
+            | Effect::DocumentReturnedToSubmitter
+            | Effect::DocumentWithdrawn
+                if doc_type == DocType::PaymentApplication =>
+            {
+                let state = match effect {
+                    Effect::DocumentRejected => ApplicationState::Rejected,
+                    Effect::DocumentCancelled => ApplicationState::Cancelled,
+                    Effect::DocumentReturnedToSubmitter => ApplicationState::Returned,
+                    _ => ApplicationState::Draft,
+                };
+                crate::payment::flow::on_flow_end(tx, who, &document, state).await?
             }
             _ => {}
         }

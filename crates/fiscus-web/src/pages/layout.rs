@@ -106,6 +106,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let payment_links = crate::pages::payment::nav_links(principal);
+    if !payment_links.is_empty() {
+        groups.push(NavGroup {
+            title: "支付管理",
+            items: payment_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",

@@ -15,6 +15,7 @@ mod format;
 mod home;
 mod layout;
 mod ledger;
+pub(crate) mod payment;
 mod records;
 mod tree;
 
@@ -44,6 +45,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/audit-log", get(audit::audit_log))
         .merge(flow::routes())
         .merge(ledger::routes())
+        .merge(payment::routes())
         .route("/{entity}", get(records::list::list))
         .route(
             "/{entity}/new",

@@ -188,9 +188,26 @@ async fn render(
     let editable = document.doc_type == DocType::UnitChange.code()
         && document.submitter == principal.user_name.as_str()
         && matches!(document.status.as_str(), "draft" | "returned");
+    let payment_editable = crate::pages::payment::render::is_payment_document(&document.doc_type)
+        && document.submitter == principal.user_name.as_str()
+        && matches!(document.status.as_str(), "draft" | "returned");
+    let payment_card = if crate::pages::payment::render::is_payment_document(&document.doc_type) {
+        crate::pages::payment::render::payment_card(
+            &state.app,
+            principal,
+            doc_id,
+            &document.payload,
+        )
+        .await
+    } else {
+        None
+    };
     let head_actions = html! {
         @if editable {
             a class="button" href=(format!("{}/edit", document_href(doc_id))) { "修改申请内容" }
+        }
+        @if payment_editable {
+            a class="button" href=(format!("/payments/{}/edit", crate::context::percent_encode(doc_id))) { "修改支付申请" }
         }
         a class="button ghost" href=(list_href) { "返回" (list_name) }
     };
@@ -273,6 +290,7 @@ async fn render(
         @if let Some(input) = &proposal {
             (proposal_table(input, record.as_ref(), &names, &document.status))
         }
+        @if let Some(card) = &payment_card { (card) }
         @if crate::pages::ledger::render::is_operation_document(&document.doc_type) {
             @if let Some(card) = crate::pages::ledger::render::operation_card(&document.payload) { (card) }
         }
