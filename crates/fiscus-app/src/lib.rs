@@ -54,9 +54,14 @@ pub type LedgerControlsCache =
 impl App {
     pub fn new(db: Db, settings: Settings) -> Result<App, AppError> {
         let cipher = crypto::Sm4FieldCipher::from_hex_key(settings.secret_key.expose())?;
-        let payment_signer = Arc::new(payment::DigestSigner::new(
-            settings.secret_key.expose().as_bytes(),
-        ));
+        // With bank keys configured, vouchers carry SM2 signatures the bank can verify;
+        // without them (tests, trials without a bank) an HMAC-SM3 placeholder.
+        let payment_signer: Arc<dyn payment::Signer> = match settings.bank.finance_channel() {
+            Ok(channel) => Arc::new(payment::ChannelSigner(channel)),
+            Err(_) => Arc::new(payment::DigestSigner::new(
+                settings.secret_key.expose().as_bytes(),
+            )),
+        };
         Ok(App {
             db,
             settings: Arc::new(settings),

@@ -184,6 +184,8 @@ pub enum Rejection {
     SignatureInvalid,
     #[error("message_invalid")]
     MessageInvalid { detail: &'static str },
+    #[error("message_out_of_order")]
+    MessageOutOfOrder,
     // Conflicts.
     #[error("duplicate_code")]
     DuplicateCode { what: &'static str, value: String },
@@ -457,6 +459,7 @@ impl Rejection {
             PaymentStateForbids { action, state } => format!("{state}的支付单据不能{action}"),
             SignatureInvalid => "报文签名验证失败，已拒收".into(),
             MessageInvalid { detail } => format!("报文格式有误：{detail}"),
+            MessageOutOfOrder => "报文早于其前序报文到达，未处理，请稍后重发".into(),
             FlowDefinitionInvalid { problems } => {
                 let messages: Vec<String> = problems.iter().map(DefinitionProblem::message).collect();
                 format!("流程定义有误：{}", messages.join("；"))
@@ -625,6 +628,7 @@ impl Rejection {
             MessageInvalid {
                 detail: "缺少 VoucherNo",
             },
+            MessageOutOfOrder,
             DuplicateCode {
                 what: "单位代码",
                 value: "660101101".into(),
@@ -706,6 +710,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 93);
+        assert_eq!(examples.len(), 94);
     }
 }

@@ -33,7 +33,8 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | FlowVersionMismatch { .. }
         | WithdrawTooLate { .. }
         | PendingAlreadyResolved { .. }
-        | IdempotencyKeyReused { .. } => StatusCode::CONFLICT,
+        | IdempotencyKeyReused { .. }
+        | MessageOutOfOrder => StatusCode::CONFLICT,
         AccountLocked { .. } => StatusCode::LOCKED,
         TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         FieldRequired { .. }

@@ -2,10 +2,18 @@
 //! receives signed envelopes at `POST /api/bank/v1/messages` (wrong signature 403 with
 //! nothing written, malformed 400, a repeat answered with the first outcome, a conflict
 //! recorded, a statement reconciled), and the job worker delivers the outbox to a stand-in
-//! bank with retries under the same msg_id. The whole chain against `fiscus-bank-sim` is to
-//! be added here once the simulator lands.
+//! bank with retries under the same msg_id. The whole chain against `fiscus-bank-sim` is in
+//! `payment_flow/sim_chain.rs` (harness in `payment_flow/chain.rs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[path = "payment_flow/chain.rs"]
+mod chain;
+#[path = "payment_flow/sim_chain.rs"]
+mod sim_chain;
+// The demo set-up shared with the application's ledger and payment tests.
+#[path = "../../fiscus-app/tests/ledger/support.rs"]
+mod support;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;

@@ -231,6 +231,24 @@ pub enum BenchCommand {
     /// Uses a fresh temporary SQLite file, or the database given with --database (it adds
     /// benchmark indicators and transfers to it). Last line: `ledger: X/s baseline: Y/s ratio: Z`.
     Ledger(LedgerBenchArgs),
+    /// The treasury payment targets: applications per second from submission to the bank's
+    /// receipt (batch entry, batch approval, the serve job worker, bank-sim on loopback
+    /// posting signed receipts to the real router); with --faults, proof that no payment was
+    /// lost or doubled (counts, `fiscus verify` ledger checks, totals, reconciliation).
+    ///
+    /// Uses a fresh temporary SQLite file, or the (empty) database given with --database.
+    /// Last line: `payment: X/s n=N elapsed=… faults=on|off …`.
+    Payment(PaymentBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaymentBenchArgs {
+    /// Applications to submit, approve and pay.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub n: usize,
+    /// Turns on bank-sim's faults: delays, duplicates, reordering, drops, corrupted signatures.
+    #[arg(long)]
+    pub faults: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod admin;
 mod bank_sim;
 mod bench;
 mod bench_ledger;
+mod bench_payment;
 mod cli;
 mod config;
 mod serve;
@@ -153,6 +154,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 verify_transfers: args.verify_transfers,
             };
             if !bench_ledger::ledger(bench).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Bench(BenchCommand::Payment(args)) => {
+            let bench = bench_payment::PaymentBench {
+                database_url: cli.database.clone(),
+                n: args.n,
+                faults: args.faults,
+            };
+            if !bench_payment::payment(bench).await? {
                 return Ok(ExitCode::FAILURE);
             }
         }

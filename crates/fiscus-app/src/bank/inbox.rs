@@ -90,6 +90,12 @@ impl App {
             });
         }
         let outcome = self.bank_apply(&mut tx, &message, now).await?;
+        if let HandlerOutcome::NotYet { detail } = &outcome {
+            // Out of order: nothing is kept (not even the inbox row), the sender retries.
+            tracing::info!(msg_id = %message.msg_id, %detail, "bank message ahead of its predecessor");
+            drop(tx);
+            return Err(Rejection::MessageOutOfOrder.into());
+        }
         let (outcome, detail) = match outcome {
             HandlerOutcome::Conflict { detail } => {
                 tracing::warn!(msg_id = %message.msg_id, %detail, "bank message conflicts with our state");
@@ -101,7 +107,9 @@ impl App {
                 store::inbox_set_outcome(&mut tx, &message.msg_id, "repeat", "").await?;
                 ("repeat".to_owned(), String::new())
             }
-            HandlerOutcome::Applied => ("applied".to_owned(), String::new()),
+            HandlerOutcome::Applied | HandlerOutcome::NotYet { .. } => {
+                ("applied".to_owned(), String::new())
+            }
         };
         tx.commit().await?;
         Ok(Received {

@@ -161,7 +161,7 @@ pub(crate) async fn on_approved(
         pay_cert_no: pay_cert_no.clone(),
         mof_div_code: row.mof_div_code.clone(),
         fiscal_year: indicator.elements.fiscal_year.0,
-        vou_date: at.get(..10).unwrap_or_default().to_owned(),
+        vou_date: super::business_date_today(),
         agency_code: row.agency_code.clone(),
         fund_type_code: row.fund_type_code.clone(),
         exp_func_code: row.exp_func_code.clone(),
@@ -181,9 +181,9 @@ pub(crate) async fn on_approved(
         contract_no: row.contract_no.clone(),
         signatures: Vec::new(),
     };
-    // Each position signs the voucher without signatures (its business content).
-    let unsigned = serde_json::to_vec(&voucher)
-        .map_err(|error| AppError::Internal(format!("voucher: {error}")))?;
+    // Each position signs the voucher's business XML without signatures: exactly what the
+    // bank verifies (`bank::Channel::verify_voucher_signatures`).
+    let unsigned = crate::bank::xml::voucher_xml(&voucher).into_bytes();
     for (position, signer) in signers(state) {
         voucher.signatures.push(SignatureEntry {
             position,

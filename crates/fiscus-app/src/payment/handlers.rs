@@ -35,6 +35,11 @@ pub enum HandlerOutcome {
     Conflict {
         detail: String,
     },
+    /// It came before the message it follows; nothing is recorded and the sender must
+    /// deliver it again later.
+    NotYet {
+        detail: String,
+    },
 }
 
 fn conflict(detail: impl Into<String>) -> HandlerOutcome {
@@ -56,6 +61,7 @@ pub async fn on_receipt(
     match state_of(&voucher)?.on_receipt() {
         Verdict::Repeat => return Ok(HandlerOutcome::Repeat),
         Verdict::Conflict(detail) => return Ok(conflict(detail)),
+        Verdict::NotYet(detail) => return Ok(HandlerOutcome::NotYet { detail }),
         Verdict::Apply => {}
     }
     if msg.xpay_amt.0 <= 0 || msg.xpay_amt.0 > voucher.pay_amt {
@@ -116,17 +122,21 @@ pub async fn on_return(
     match state_of(&voucher)?.on_return() {
         Verdict::Repeat => return Ok(HandlerOutcome::Repeat),
         Verdict::Conflict(detail) => return Ok(conflict(detail)),
+        Verdict::NotYet(detail) => return Ok(HandlerOutcome::NotYet { detail }),
         Verdict::Apply => {}
     }
     let void_id = format!("pay.{}.void", voucher.pay_cert_id);
     let spec = super::flow::void_spec(&void_id, &voucher.reserve_transfer_id)?;
     let at = now();
     apply(tx, &void_id, &voucher, &[spec], &at).await?;
+    // The bank's day (Beijing time), as on its receipts and statement: a return carries no
+    // date of its own, and the UTC date differs from the bank's after 16:00 UTC.
+    let bank_date = super::business_date_today();
     let change = VoucherChange {
         status: Some(VoucherState::Returned.code()),
         return_reason: Some(msg.reason.code()),
         return_text: Some(&msg.reason_text),
-        bank_date: Some(at.get(..10).unwrap_or_default()),
+        bank_date: Some(&bank_date),
         ..VoucherChange::default()
     };
     store::change_voucher(tx, &voucher.pay_cert_id, &change, &at).await?;
@@ -167,6 +177,7 @@ pub async fn on_refund(
     match state_of(&voucher)?.on_refund(paid_fen, voucher.refunded_amt, msg.refund_amt.0, seen) {
         Verdict::Repeat => return Ok(HandlerOutcome::Repeat),
         Verdict::Conflict(detail) => return Ok(conflict(detail)),
+        Verdict::NotYet(detail) => return Ok(HandlerOutcome::NotYet { detail }),
         Verdict::Apply => {}
     }
     let bgt_id = BgtId::parse(&voucher.bgt_id)?;

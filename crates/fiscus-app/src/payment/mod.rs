@@ -29,6 +29,15 @@ pub use handlers::{
 
 use crate::{App, AppError, RequestCtx};
 
+/// Today in Beijing time (UTC+8): the business day of vouchers, receipts and statements. The
+/// UTC date differs from it after 16:00 UTC.
+pub fn business_date_today() -> String {
+    time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
+        .to_string()
+}
+
 /// A page of payment lists holds at most this many rows.
 pub const PAYMENT_PAGE_ROWS_MAX: i64 = 200;
 
@@ -58,6 +67,18 @@ impl Signer for DigestSigner {
             .map_err(|error| AppError::Internal(format!("signer key: {error}")))?;
         mac.update(data);
         Ok(base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// The SM2 signer: finance's key of the bank channel signs each position (on the approver's
+/// behalf — per-user keys on UKeys are [K]).
+pub struct ChannelSigner(pub crate::bank::Channel);
+
+impl Signer for ChannelSigner {
+    fn sign(&self, data: &[u8]) -> Result<String, AppError> {
+        use base64::Engine;
+        let signature = self.0.crypto.sign(data)?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(signature))
     }
 }
 

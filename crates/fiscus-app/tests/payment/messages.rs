@@ -126,6 +126,7 @@ async fn submit_approve_pay_refund_clear(test_db: TestDb) {
             HandlerOutcome::Applied => "applied",
             HandlerOutcome::Repeat => "repeat",
             HandlerOutcome::Conflict { .. } => "conflict",
+            HandlerOutcome::NotYet { .. } => "not_yet",
         };
         assert_eq!(code, expected, "{msg:?}");
         assert_eq!(available(&world).await, (FUNDED_FEN - 50_000, 0, 50_000));

@@ -33,6 +33,9 @@ pub enum Verdict {
     /// The message contradicts the voucher (a receipt for a returned voucher …): record it
     /// for the treasury division, change nothing.
     Conflict(String),
+    /// The message came before the one it follows (a refund before its receipt): refuse it
+    /// without recording it, so the sender delivers it again later.
+    NotYet(String),
 }
 
 impl VoucherState {
@@ -115,6 +118,10 @@ impl VoucherState {
     ) -> Verdict {
         if seen {
             return Verdict::Repeat;
+        }
+        if self.is_open() {
+            // The receipt has not arrived yet (reordered delivery): try again later.
+            return Verdict::NotYet(format!("凭证{}，尚未收到支付回单", self.label()));
         }
         if !self.was_paid() {
             return Verdict::Conflict(format!("凭证{}，不能退款", self.label()));

@@ -30,6 +30,11 @@ pub async fn spawn(test_db: TestDb, demo_mode: bool) -> TestApp {
         demo_mode,
         ..Default::default()
     };
+    spawn_with(test_db, settings).await
+}
+
+/// `spawn` with the given settings (the payment browser test sets `[bank]` keys).
+pub async fn spawn_with(test_db: TestDb, settings: Settings) -> TestApp {
     let app = App::new(test_db.db.clone(), settings).expect("app");
     demo::run(&app, Scale::Small).await.expect("demo loads");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,16 +1,26 @@
 //! 支付申请 in a real headless Chromium: a unit clerk signs in, opens 支付申请录入 from the
 //! navigation, picks the indicator, enters payee and amount and sends it (保存并送审); the unit
 //! approver approves it from 待办; the voucher is generated (待发送) and its page and printable
-//! page show it. Sending to the bank and the receipt are left to the bank-sim harness, not yet
-//! in this suite. Screenshots go to `target/screenshots/payment-*.png`. Gated like the other
-//! browser tests (`FISCUS_BROWSER_TEST=1`), on SQLite only.
+//! page show it; then the job worker sends it to an in-process `fiscus-bank-sim` (SM2 keys
+//! generated for the test), the simulated bank pays it and its receipt comes back, and the
+//! voucher page shows 已支付 with the 实际支付金额. Screenshots go to
+//! `target/screenshots/payment-*.png`. Gated like the other browser tests
+//! (`FISCUS_BROWSER_TEST=1`), on SQLite only.
+
+use std::net::SocketAddr;
 
 use fantoccini::{Client, Locator};
+use fiscus_app::Settings;
+use fiscus_app::bank::Channel;
+use fiscus_app::bank::crypto::generate_sm2_key_pair;
+use fiscus_app::bank::links::BankLinks;
 use fiscus_app::demo::DEMO_PASSWORD;
+use fiscus_app::settings::{BankSettings, Secret};
+use fiscus_bank_sim::{Faults, SimConfig, SimHandle};
 use fiscus_store::testing::{TestBackend, fresh};
 
 use crate::chrome::{connect, screenshot, start_driver, wait_for, wait_for_url};
-use crate::helpers::{TestApp, spawn};
+use crate::helpers::{TestApp, spawn_with};
 use crate::payment::{APPROVER, CLERK, TREASURY, funded_indicator};
 
 #[tokio::test]
@@ -23,14 +33,114 @@ async fn payment_entry_to_voucher_in_a_real_browser() {
         .await
         .expect("database")
         .expect("SQLite is always available");
-    let server = spawn(test_db, true).await;
+    let (server, sim) = spawn_with_bank(test_db).await;
     let bgt_id = funded_indicator(&server).await;
     let (_driver, webdriver) = start_driver().await;
     let browser = connect(&webdriver).await;
     let doc_path = enter_and_submit(&browser, &server, &bgt_id).await;
     approve(&browser, &server, &doc_path).await;
     voucher_pages(&browser, &server).await;
+    send_and_receive(&browser, &server).await;
     browser.close().await.expect("browser closes");
+    sim.stop().await.expect("the simulator stops");
+}
+
+/// The server with `[bank]` keys (vouchers signed with SM2), and a simulated bank that pays
+/// into it; the app's links point at the simulator.
+async fn spawn_with_bank(test_db: fiscus_store::testing::TestDb) -> (TestApp, SimHandle) {
+    let finance = generate_sm2_key_pair().expect("finance's key");
+    let bank = generate_sm2_key_pair().expect("the bank's key");
+    let shared = Secret::new("5a".repeat(32));
+    let mut bank_settings = BankSettings {
+        private_key: finance.private_key.clone(),
+        bank_public_key: bank.public_key.clone(),
+        shared_key: shared.clone(),
+        ..BankSettings::default()
+    };
+    let settings = Settings {
+        secret_key: Secret::new("ab".repeat(32)),
+        demo_mode: true,
+        bank: bank_settings.clone(),
+        ..Settings::default()
+    };
+    let server = spawn_with(test_db, settings).await;
+    let sim = fiscus_bank_sim::spawn(SimConfig {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        finance_url: server.base.clone(),
+        channel: Channel::from_keys(
+            "bank",
+            &bank.private_key,
+            "finance",
+            &finance.public_key,
+            &shared,
+        )
+        .expect("the bank's channel"),
+        bank_code: String::new(),
+        faults: Faults::default(),
+        seed: 1,
+    })
+    .await
+    .expect("the simulator starts");
+    bank_settings.bank_url = format!("http://{}", sim.addr);
+    let links = BankLinks::from_settings(&bank_settings)
+        .expect("links")
+        .expect("keys configured");
+    server.app.set_bank_links(links);
+    (server, sim)
+}
+
+/// The worker sends the voucher; the simulated bank pays it; the receipt lands.
+async fn send_and_receive(browser: &Client, server: &TestApp) {
+    let mut paid = false;
+    for _ in 0..500 {
+        server
+            .app
+            .jobs_run_due(time::OffsetDateTime::now_utc())
+            .await
+            .expect("worker step");
+        let vouchers = fiscus_store::payment::vouchers_of_bank_date(
+            &server.app.db,
+            &time::OffsetDateTime::now_utc()
+                .to_offset(time::macros::offset!(+8))
+                .date()
+                .to_string(),
+        )
+        .await
+        .expect("vouchers");
+        if vouchers.iter().any(|voucher| voucher.status == "paid") {
+            paid = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(paid, "the simulated bank's receipt arrived");
+    browser
+        .goto(&format!("{}/payment-vouchers", server.base))
+        .await
+        .expect("支付凭证");
+    let list = wait_for(browser, "table.vouchers")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(list.contains("已支付"), "{list}");
+    screenshot(browser, "payment-13-vouchers-paid").await;
+    wait_for(browser, "table.vouchers a.code")
+        .await
+        .click()
+        .await
+        .expect("open the voucher");
+    let page = wait_for(browser, "main.content")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("已支付") && page.contains("实际支付金额") && page.contains("1,234.50"),
+        "{page}"
+    );
+    assert!(page.contains("SIM"), "the bank serial is shown: {page}");
+    screenshot(browser, "payment-14-voucher-paid").await;
 }
 
 async fn sign_in(browser: &Client, server: &TestApp, user_name: &str) {
