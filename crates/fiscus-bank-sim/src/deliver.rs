@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fiscus_app::bank::{BankClient, SendError, seal};
 use fiscus_core::payment::message::Message;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::Shared;
 
@@ -17,6 +17,11 @@ use crate::Shared;
 const LANES: usize = 8;
 const BACKOFF_START_MS: u64 = 20;
 const BACKOFF_MAX_MS: u64 = 2_000;
+/// Deliveries posting to finance at once at most, as a bank's connection pool bounds them
+/// (as many as the lanes). Without the bound, reordering (one task per message) opens a
+/// connection per voucher of an envelope at once, and finance's database pool (16 on
+/// PostgreSQL) times them out by the hundred.
+const CONNECTIONS_MAX: usize = LANES;
 
 /// One message on its way, with the key that picks its lane.
 pub(crate) struct Outbound {
@@ -27,29 +32,31 @@ pub(crate) struct Outbound {
 /// Where the bank's decisions go: lanes, or one task per message when reordering.
 pub(crate) struct Deliverer {
     lanes: Vec<mpsc::UnboundedSender<Outbound>>,
+    connections: Arc<Semaphore>,
 }
 
 impl Deliverer {
     pub(crate) fn start(shared: &Arc<Shared>) -> Deliverer {
+        let connections = Arc::new(Semaphore::new(CONNECTIONS_MAX));
         let mut lanes = Vec::with_capacity(LANES);
         for _ in 0..LANES {
             let (sender, mut receiver) = mpsc::unbounded_channel::<Outbound>();
-            let shared = Arc::clone(shared);
+            let (shared, connections) = (Arc::clone(shared), Arc::clone(&connections));
             tokio::spawn(async move {
                 while let Some(outbound) = receiver.recv().await {
-                    deliver(&shared, outbound.message).await;
+                    deliver(&shared, &connections, outbound.message).await;
                 }
             });
             lanes.push(sender);
         }
-        Deliverer { lanes }
+        Deliverer { lanes, connections }
     }
 
     pub(crate) fn send(&self, shared: &Arc<Shared>, outbound: Outbound) {
         shared.counters.queued.fetch_add(1, Ordering::Relaxed);
         if shared.config.faults.reorder {
-            let shared = Arc::clone(shared);
-            tokio::spawn(async move { deliver(&shared, outbound.message).await });
+            let (shared, connections) = (Arc::clone(shared), Arc::clone(&self.connections));
+            tokio::spawn(async move { deliver(&shared, &connections, outbound.message).await });
             return;
         }
         let lane = lane_of(&outbound.lane_key);
@@ -68,7 +75,7 @@ fn lane_of(key: &str) -> usize {
 }
 
 /// Seals, delays, applies the faults and posts until finance takes it.
-async fn deliver(shared: &Arc<Shared>, message: Message) {
+async fn deliver(shared: &Arc<Shared>, connections: &Semaphore, message: Message) {
     let envelope = match seal(&shared.config.channel, &message) {
         Ok(envelope) => envelope,
         Err(error) => {
@@ -82,6 +89,10 @@ async fn deliver(shared: &Arc<Shared>, message: Message) {
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
+    // The delay above runs unbounded (so delays still reorder); posting takes a connection.
+    let Ok(_connection) = connections.acquire().await else {
+        return; // closed: the simulator is shutting down
+    };
     let url = format!(
         "{}/api/bank/v1/messages",
         shared.config.finance_url.trim_end_matches('/')

@@ -780,3 +780,31 @@ pub async fn visible_indicators(
     }
     Ok(rows)
 }
+
+/// The same inside a transaction: a use case that holds one connection must not wait for a
+/// second from the pool (under load the pool can run dry with every holder waiting).
+pub async fn visible_indicators_in_tx(
+    tx: &mut Tx,
+    viewer: crate::records::Viewer<'_>,
+    bgt_ids: &[BgtId],
+) -> Result<Vec<IndicatorRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in bgt_ids.chunks(200) {
+        let mut sql = Sql::new(INDICATOR_SELECT);
+        sql.push(" WHERE i.bgt_id IN (");
+        for (index, bgt_id) in chunk.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::text(bgt_id.as_str()));
+        }
+        sql.push(")");
+        push_indicator_scope(&mut sql, viewer);
+        on_tx!(tx, conn => {
+            for row in &bound_query!(&sql).fetch_all(&mut *conn).await? {
+                rows.push(indicator_of(row)?);
+            }
+        });
+    }
+    Ok(rows)
+}

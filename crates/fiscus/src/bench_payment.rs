@@ -359,7 +359,8 @@ fn draft(bgt_id: &BgtId, index: usize) -> PaymentDraft {
     PaymentDraft {
         bgt_id: bgt_id.to_string(),
         payee_acct_name: "石河子市文具有限公司".into(),
-        payee_acct_no: format!("62220000{:08}", 10_000_000 + index % 80_000_000 + 1),
+        // Never ending in 0000 (bank-sim returns: account closed) or 9999 (refunded later).
+        payee_acct_no: format!("62220000{:04}5678", index % 10_000),
         payee_acct_bank_name: "中国工商银行石河子分行".into(),
         payee_bank_code: String::new(),
         pay_app_amt: format!("{}.{:02}", fen / 100, fen % 100),

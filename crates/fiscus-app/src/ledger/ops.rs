@@ -151,14 +151,15 @@ pub(crate) struct Checked {
 /// Checks an operation as `who` would run it now: the indicators it names are in their scope,
 /// the units and codes exist, and the plan holds on the current balances.
 pub(crate) async fn check_operation(
-    app: &App,
+    _app: &App,
     tx: &mut Tx,
     who: &Principal,
     operation: &Operation,
 ) -> Result<Checked, AppError> {
     let referenced = operation.referenced();
+    // Read inside the transaction: it already holds a connection.
     let visible =
-        store::visible_indicators(&app.db, Viewer::User(who), &dedup(&referenced)).await?;
+        store::visible_indicators_in_tx(tx, Viewer::User(who), &dedup(&referenced)).await?;
     if visible.len() != dedup(&referenced).len() {
         return Err(Rejection::NotFound { what: "指标" }.into());
     }

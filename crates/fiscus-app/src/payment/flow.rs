@@ -25,7 +25,7 @@ use crate::{App, AppError, RequestCtx};
 /// blacklist, contract — then its amount is reserved (`pay.{pay_app_id}.r{n}`), after voiding
 /// the previous live reservation of an earlier submission.
 pub(crate) async fn on_submit(
-    app: &App,
+    _app: &App,
     tx: &mut Tx,
     who: &Principal,
     document: &DocumentRow,
@@ -35,13 +35,16 @@ pub(crate) async fn on_submit(
         .map_err(|error| AppError::Internal(format!("payment payload: {error}")))?;
     let parsed = draft.parse()?;
     let bgt_id = BgtId::parse(&row.bgt_id)?;
-    app.visible_indicator(fiscus_store::records::Viewer::User(who), &bgt_id)
-        .await?;
-    let indicator = ledger_store::indicators_in_tx(tx, std::slice::from_ref(&bgt_id))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(Rejection::NotFound { what: "指标" })?;
+    // Scoped, inside the flow transaction (no second connection while this one is held).
+    let indicator = ledger_store::visible_indicators_in_tx(
+        tx,
+        fiscus_store::records::Viewer::User(who),
+        std::slice::from_ref(&bgt_id),
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(Rejection::NotFound { what: "指标" })?;
     if indicator.closed {
         return Err(Rejection::IndicatorClosed {
             bgt_id: row.bgt_id.clone(),

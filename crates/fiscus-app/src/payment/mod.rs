@@ -119,7 +119,16 @@ impl App {
         ctx: &RequestCtx,
     ) -> Result<String, AppError> {
         require_writer(who)?;
-        let indicator = self.payment_indicator(who, &application.bgt_id).await?;
+        // Read inside the transaction: it already holds a connection.
+        let indicator = ledger_store::visible_indicators_in_tx(
+            tx,
+            Viewer::User(who),
+            std::slice::from_ref(&application.bgt_id),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Rejection::NotFound { what: "指标" })?;
         let agency_code = indicator
             .elements
             .agency_code
