@@ -12,5 +12,7 @@ mod support;
 mod bad_input;
 #[path = "payment/messages.rs"]
 mod messages;
+#[path = "payment/review.rs"]
+mod review;
 #[path = "payment/setup.rs"]
 mod setup;

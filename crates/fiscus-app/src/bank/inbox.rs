@@ -111,6 +111,21 @@ impl App {
                 ("applied".to_owned(), String::new())
             }
         };
+        // The change history of the voucher names the message that changed it.
+        let mut entry = fiscus_store::audit::AuditEntry::by(None, "bank_message");
+        entry.user_name.clone_from(&message.sender);
+        entry.entity = Some("payment_voucher");
+        entry.entity_key = Some(subject_of(&message.body));
+        entry.changes = Some(
+            serde_json::json!({
+                "msg_id": message.msg_id,
+                "kind": kind_code(&message.body),
+                "outcome": outcome,
+                "detail": detail,
+            })
+            .to_string(),
+        );
+        fiscus_store::audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(Received {
             msg_id: message.msg_id,
