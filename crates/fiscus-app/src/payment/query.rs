@@ -1,10 +1,8 @@
 //! The reads of the payment pages and API beyond the lists of `payment/mod.rs`: one voucher
 //! by id, the voucher list with its filters and total, the voucher export, the batch-entry
 //! template, and the 对账 page (mismatches and inbox conflicts), each scoped to the viewer.
-//!
-//! The voucher reads filter the viewer's scoped list in memory: the store has no voucher
-//! query by id, date or text yet. A region's vouchers of a year stay within a few tens of
-//! thousands; a store query with these filters replaces this when that stops being true.
+//! The voucher filters run in the store (`fiscus_store::payment::search_vouchers`), scoped
+//! like every read.
 
 use std::collections::HashSet;
 
@@ -107,31 +105,16 @@ impl App {
         who: &Principal,
         filter: &VoucherFilter,
     ) -> Result<Vec<VoucherView>, AppError> {
-        let rows = store::vouchers(
-            &self.db,
-            Viewer::User(who),
-            filter.status.map(VoucherState::code),
-            i64::from(EXPORT_ROWS_MAX),
-            0,
-        )
-        .await?;
-        let search = filter.search.as_deref().map(str::trim).unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .filter(|row| {
-                filter
-                    .vou_date
-                    .as_ref()
-                    .is_none_or(|date| &row.vou_date == date)
-            })
-            .map(VoucherView::of)
-            .filter(|view| {
-                search.is_empty()
-                    || view.row.pay_cert_no.contains(search)
-                    || view.row.agency_code.contains(search)
-                    || view.payee_name().contains(search)
-            })
-            .collect())
+        let (rows, total) = self
+            .search_vouchers(who, filter, None, i64::from(EXPORT_ROWS_MAX), 0)
+            .await?;
+        if total > i64::from(EXPORT_ROWS_MAX) {
+            return Err(Rejection::ExportRowsExceeded {
+                export_rows_max: EXPORT_ROWS_MAX,
+            }
+            .into());
+        }
+        Ok(rows)
     }
 
     /// One page (1-based) of [`App::payment_voucher_search`].
@@ -142,14 +125,15 @@ impl App {
         page: i64,
         page_rows: i64,
     ) -> Result<VoucherPage, AppError> {
-        let all = self.payment_voucher_search(who, filter).await?;
-        let limit = usize::try_from(page_rows.clamp(1, super::PAYMENT_PAGE_ROWS_MAX)).unwrap_or(1);
-        let offset = usize::try_from(page.max(1) - 1)
-            .unwrap_or(0)
-            .saturating_mul(limit);
-        let total = all.len();
-        let rows = all.into_iter().skip(offset).take(limit).collect();
-        Ok(VoucherPage { rows, total })
+        let limit = page_rows.clamp(1, super::PAYMENT_PAGE_ROWS_MAX);
+        let offset = (page.max(1) - 1).saturating_mul(limit);
+        let (rows, total) = self
+            .search_vouchers(who, filter, None, limit, offset)
+            .await?;
+        Ok(VoucherPage {
+            rows,
+            total: usize::try_from(total).unwrap_or(0),
+        })
     }
 
     /// One voucher `who` may see (`not_found` otherwise).
@@ -158,16 +142,35 @@ impl App {
         who: &Principal,
         pay_cert_id: &str,
     ) -> Result<VoucherView, AppError> {
-        self.payment_voucher_search(who, &VoucherFilter::default())
-            .await?
-            .into_iter()
-            .find(|view| view.row.pay_cert_id == pay_cert_id)
-            .ok_or_else(|| {
-                Rejection::NotFound {
-                    what: "支付凭证"
-                }
-                .into()
-            })
+        let (rows, _) = self
+            .search_vouchers(who, &VoucherFilter::default(), Some(pay_cert_id), 1, 0)
+            .await?;
+        rows.into_iter().next().ok_or_else(|| {
+            Rejection::NotFound {
+                what: "支付凭证"
+            }
+            .into()
+        })
+    }
+
+    async fn search_vouchers(
+        &self,
+        who: &Principal,
+        filter: &VoucherFilter,
+        pay_cert_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<VoucherView>, i64), AppError> {
+        let query = store::VoucherSearch {
+            pay_cert_id,
+            status: filter.status.map(VoucherState::code),
+            vou_date: filter.vou_date.as_deref(),
+            search: filter.search.as_deref(),
+            limit,
+            offset,
+        };
+        let (rows, total) = store::search_vouchers(&self.db, Viewer::User(who), &query).await?;
+        Ok((rows.into_iter().map(VoucherView::of).collect(), total))
     }
 
     /// The vouchers `filter` selects as an .xlsx workbook, money in 元 as text.

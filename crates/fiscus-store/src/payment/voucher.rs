@@ -343,3 +343,68 @@ pub async fn vouchers_of_application(
     });
     Ok(rows)
 }
+
+/// What the voucher list selects; every `None` selects everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VoucherSearch<'a> {
+    pub pay_cert_id: Option<&'a str>,
+    pub status: Option<&'a str>,
+    /// `YYYY-MM-DD`.
+    pub vou_date: Option<&'a str>,
+    /// Substring of the voucher number, the unit code or the payee's name.
+    pub search: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of the vouchers `viewer` may see that `query` selects, newest first, and how many
+/// it selects in all.
+pub async fn search_vouchers(
+    db: &Db,
+    viewer: Viewer<'_>,
+    query: &VoucherSearch<'_>,
+) -> Result<(Vec<VoucherRow>, i64), StoreError> {
+    let mut filter = Sql::new(" WHERE 1 = 1");
+    crate::ledger::push_indicator_scope(&mut filter, viewer);
+    if let Some(pay_cert_id) = query.pay_cert_id {
+        filter
+            .push(" AND i.pay_cert_id = ")
+            .bind(Bind::text(pay_cert_id));
+    }
+    if let Some(status) = query.status {
+        filter.push(" AND i.status = ").bind(Bind::text(status));
+    }
+    if let Some(vou_date) = query.vou_date {
+        filter.push(" AND i.vou_date = ").bind(Bind::text(vou_date));
+    }
+    if let Some(search) = query.search.map(str::trim).filter(|text| !text.is_empty()) {
+        let pattern = format!("%{}%", crate::sql::like_escape(search));
+        filter
+            .push(" AND (i.pay_cert_no LIKE ")
+            .bind(Bind::text(pattern.clone()))
+            .push(" ESCAPE '\\' OR i.agency_code LIKE ")
+            .bind(Bind::text(pattern.clone()))
+            .push(" ESCAPE '\\' OR i.pay_app_id IN (SELECT pay_app_id FROM payment_application WHERE payee_acct_name LIKE ")
+            .bind(Bind::text(pattern))
+            .push(" ESCAPE '\\'))");
+    }
+    let mut count = Sql::new("SELECT COUNT(*) FROM payment_voucher i");
+    count.text.push_str(&filter.text);
+    count.binds.extend(filter.binds.iter().cloned());
+    let mut select = Sql::new(&format!("SELECT {VOUCHER_COLUMNS} FROM payment_voucher i"));
+    select.text.push_str(&filter.text);
+    select.binds.extend(filter.binds.iter().cloned());
+    select
+        .push(" ORDER BY i.created_at DESC, i.pay_cert_no DESC LIMIT ")
+        .bind(Bind::Int(Some(query.limit)))
+        .push(" OFFSET ")
+        .bind(Bind::Int(Some(query.offset)));
+    let mut rows = Vec::new();
+    let total: i64 = on_db!(db, pool => {
+        for row in &bound_query!(&select).fetch_all(pool).await? {
+            rows.push(voucher_of(row)?);
+        }
+        bound_query!(&count).fetch_one(pool).await?.try_get(0)?
+    });
+    Ok((rows, total))
+}
