@@ -16,3 +16,5 @@ mod messages;
 mod review;
 #[path = "payment/setup.rs"]
 mod setup;
+#[path = "payment/sheet.rs"]
+mod sheet;
