@@ -13,6 +13,7 @@ pub mod import;
 pub mod ledger;
 pub mod masterdata;
 pub mod payment;
+pub mod project;
 pub mod settings;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod masterdata;
 pub mod money;
 pub mod payment;
+pub mod project;
 pub mod query;
 pub mod rejection;
 pub mod rng;

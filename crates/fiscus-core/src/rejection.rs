@@ -180,12 +180,20 @@ pub enum Rejection {
         action: &'static str,
         state: &'static str,
     },
+    // Project library.
+    #[error("project_state_forbids")]
+    ProjectStateForbids {
+        action: &'static str,
+        state: &'static str,
+    },
     #[error("signature_invalid")]
     SignatureInvalid,
     #[error("message_invalid")]
     MessageInvalid { detail: &'static str },
     #[error("message_out_of_order")]
     MessageOutOfOrder,
+    #[error("bank_unavailable")]
+    BankUnavailable,
     // Conflicts.
     #[error("duplicate_code")]
     DuplicateCode { what: &'static str, value: String },
@@ -457,9 +465,11 @@ impl Rejection {
             }
             ProcurementContractRequired => "该指标为政府采购指标，须填写采购合同编号".into(),
             PaymentStateForbids { action, state } => format!("{state}的支付单据不能{action}"),
+            ProjectStateForbids { action, state } => format!("{state}的项目不能{action}"),
             SignatureInvalid => "报文签名验证失败，已拒收".into(),
             MessageInvalid { detail } => format!("报文格式有误：{detail}"),
             MessageOutOfOrder => "报文早于其前序报文到达，未处理，请稍后重发".into(),
+            BankUnavailable => "代理银行暂时无法连接（或尚未配置银行参数），请稍后重试".into(),
             FlowDefinitionInvalid { problems } => {
                 let messages: Vec<String> = problems.iter().map(DefinitionProblem::message).collect();
                 format!("流程定义有误：{}", messages.join("；"))
@@ -624,11 +634,16 @@ impl Rejection {
                 action: "撤回",
                 state: "已支付",
             },
+            ProjectStateForbids {
+                action: "修改",
+                state: "已入库",
+            },
             SignatureInvalid,
             MessageInvalid {
                 detail: "缺少 VoucherNo",
             },
             MessageOutOfOrder,
+            BankUnavailable,
             DuplicateCode {
                 what: "单位代码",
                 value: "660101101".into(),
@@ -710,6 +725,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 94);
+        assert_eq!(examples.len(), 96);
     }
 }

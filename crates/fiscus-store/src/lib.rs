@@ -14,6 +14,7 @@ pub mod flow;
 pub mod ledger;
 pub mod migrate;
 pub mod payment;
+pub mod project;
 pub mod records;
 pub mod sql;
 pub mod testing;

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_bank.sql"),
         postgres: include_str!("../migrations/postgres/0005_bank.sql"),
     },
+    Migration {
+        version: 6,
+        name: "project",
+        sqlite: include_str!("../migrations/sqlite/0006_project.sql"),
+        postgres: include_str!("../migrations/postgres/0006_project.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

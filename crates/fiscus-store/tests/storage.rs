@@ -370,7 +370,7 @@ async fn migrations_are_idempotent(test_db: TestDb) {
         bulk::count_rows(&mut tx, "schema_migrations")
             .await
             .expect("count"),
-        5, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank
+        6, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank, 0006 project
     );
     assert_eq!(
         bulk::count_rows(&mut tx, "region")

@@ -102,8 +102,10 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | NotAnAdvance { .. }
         | PayeeBlacklisted { .. }
         | ProcurementContractRequired
-        | PaymentStateForbids { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | PaymentStateForbids { .. }
+        | ProjectStateForbids { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         SignatureInvalid => StatusCode::FORBIDDEN,
+        BankUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         MessageInvalid { .. } => StatusCode::BAD_REQUEST,
     }
 }
@@ -166,6 +168,12 @@ mod tests {
     fn every_rejection_has_a_client_error_status() {
         for rejection in Rejection::examples() {
             let status = status_of(&rejection);
+            // The one exception: the agency bank is down, which no request can fix; 503
+            // tells the client (and its retry logic) so.
+            if rejection == Rejection::BankUnavailable {
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+                continue;
+            }
             assert!(status.is_client_error(), "{} → {status}", rejection.code());
         }
     }

@@ -99,7 +99,7 @@ impl App {
             .read()
             .ok()
             .and_then(|slot| slot.clone())
-            .ok_or_else(|| AppError::Internal("no bank links configured ([bank] settings)".into()))
+            .ok_or(AppError::Rejected(fiscus_core::Rejection::BankUnavailable))
     }
 
     /// Seals a message for `destination` (bank | pboc).
@@ -147,10 +147,9 @@ impl App {
     pub(crate) async fn bank_fetch_statement(&self, date: &str) -> Result<String, AppError> {
         let links = self.bank_links()?;
         let url = format!("{}/bank/v1/statement?date={date}", links.bank.base_url);
-        links
-            .client
-            .get(&url)
-            .await
-            .map_err(|e| AppError::Internal(format!("statement of {date}: {e}")))
+        links.client.get(&url).await.map_err(|error| {
+            tracing::warn!(%error, date, "bank statement not fetched");
+            AppError::Rejected(fiscus_core::Rejection::BankUnavailable)
+        })
     }
 }

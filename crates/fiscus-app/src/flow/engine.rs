@@ -10,6 +10,7 @@ use fiscus_core::flow::{
     NotifyKind, TaskState, apply, pre_checks_for,
 };
 use fiscus_core::payment::application::ApplicationState;
+use fiscus_core::project::ProjectState;
 use fiscus_core::{Fen, Principal, Rejection};
 use fiscus_store::Tx;
 use fiscus_store::audit::now;
@@ -89,6 +90,10 @@ pub(crate) async fn attempt(
     if matches!(command, Command::Submit) && doc_type == DocType::PaymentApplication {
         // A payment is checked and reserved on its indicator on every submission.
         crate::payment::flow::on_submit(app, tx, who, &document).await?;
+    }
+    if matches!(command, Command::Submit) && doc_type == DocType::ProjectDeclaration {
+        // A project is checked again and becomes 申报中 on every declaration.
+        crate::project::flow::on_submit(tx, &document).await?;
     }
     let actor = Actor {
         user_name: who.user_name.clone(),
@@ -175,6 +180,19 @@ pub(crate) async fn attempt(
                     _ => ApplicationState::Draft,
                 };
                 crate::payment::flow::on_flow_end(tx, who, &document, state).await?
+            }
+            Effect::DocumentApproved if doc_type == DocType::ProjectDeclaration => {
+                let reserved = ProjectState::Reserved;
+                crate::project::flow::on_flow_end(tx, who, &document, reserved, ctx).await?
+            }
+            Effect::DocumentRejected
+            | Effect::DocumentCancelled
+            | Effect::DocumentReturnedToSubmitter
+            | Effect::DocumentWithdrawn
+                if doc_type == DocType::ProjectDeclaration =>
+            {
+                let draft = ProjectState::Draft;
+                crate::project::flow::on_flow_end(tx, who, &document, draft, ctx).await?
             }
             _ => {}
         }

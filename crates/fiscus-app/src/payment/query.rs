@@ -253,6 +253,20 @@ impl App {
 
     /// The 对账 page of the treasury division: the mismatches of `recon_date` (all open ones
     /// when `None`) and the open inbox conflicts, both limited to the viewer's vouchers.
+    /// 立即对账: fetches the bank's statement of `recon_date` now and compares (the treasury
+    /// division; the daily job does the same for yesterday).
+    pub async fn payment_reconcile_now(
+        &self,
+        who: &Principal,
+        recon_date: &str,
+    ) -> Result<crate::bank::reconcile::ReconcileReport, AppError> {
+        if !who.roles.contains(Role::TreasuryDivision) {
+            return Err(Rejection::Forbidden.into());
+        }
+        self.bank_reconcile(recon_date, time::OffsetDateTime::now_utc())
+            .await
+    }
+
     pub async fn payment_reconciliation(
         &self,
         who: &Principal,
@@ -261,9 +275,16 @@ impl App {
         if !who.roles.contains(Role::TreasuryDivision) {
             return Err(Rejection::Forbidden.into());
         }
-        let visible: HashSet<String> = self
-            .payment_voucher_search(who, &VoucherFilter::default())
-            .await?
+        let (vouchers, _) = self
+            .search_vouchers(
+                who,
+                &VoucherFilter::default(),
+                None,
+                i64::from(EXPORT_ROWS_MAX),
+                0,
+            )
+            .await?;
+        let visible: HashSet<String> = vouchers
             .into_iter()
             .map(|view| view.row.pay_cert_no)
             .collect();

@@ -172,6 +172,26 @@ async fn payment_reaches_a_voucher(test_db: TestDb) {
         .await;
     assert_eq!(recon.status, 200, "{}", recon.text());
     assert!(recon.text().contains("没有不一致的记录"));
+    // 立即对账 without a bank configured: a clear 503 in Chinese, not an internal error.
+    let treasury = t.demo_login(TREASURY).await;
+    let response = treasury
+        .http
+        .post(format!("{}/payments/reconciliation", treasury.base))
+        .header("x-csrf-token", treasury.csrf.clone().unwrap_or_default())
+        .form(&[("date", "2026-03-01")])
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    let url = response.url().to_string();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(
+        status,
+        503,
+        "{url}: {}",
+        body.chars().take(400).collect::<String>()
+    );
+    assert!(body.contains("代理银行暂时无法连接"));
     let template = clerk.get("/api/v1/payments/import-template.xlsx").await;
     assert_eq!(template.status, 200);
 }

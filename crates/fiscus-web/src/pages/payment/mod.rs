@@ -25,7 +25,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/payments", get(applications::list))
         .route("/payments/new", get(entry::new_form).post(entry::create))
         .route("/payments/batch", get(batch::form).post(batch::upload))
-        .route("/payments/reconciliation", get(reconciliation::page))
+        .route(
+            "/payments/reconciliation",
+            get(reconciliation::page).post(reconciliation::run_now),
+        )
         .route(
             "/payments/{pay_app_id}/edit",
             get(entry::edit_form).post(entry::update),

@@ -11,9 +11,41 @@ use maud::{Markup, html};
 use super::when;
 use crate::api::payment::is_date;
 use crate::context::{PageUser, RequestInfo};
-use crate::pages::layout::{self, heading, notice_error};
+use crate::pages::layout::{self, csrf_field, heading, notice_error};
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
+
+/// 立即对账: reconciles one date now, then shows it.
+pub async fn run_now(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    info: RequestInfo,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> PageResult {
+    let rid = &info.request_id;
+    let date = form
+        .get("date")
+        .map(|d| d.trim().to_owned())
+        .unwrap_or_default();
+    if !is_date(&date) {
+        return Err(PageError::new(
+            fiscus_core::Rejection::FieldInvalid {
+                field: "对账日期",
+                expected: "YYYY-MM-DD",
+            },
+            rid,
+        ));
+    }
+    state
+        .app
+        .payment_reconcile_now(&user.principal, &date)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    Ok(
+        axum::response::Redirect::to(&format!("/payments/reconciliation?date={date}"))
+            .into_response(),
+    )
+}
 
 /// The Chinese name of a mismatch kind.
 fn kind_name(kind: &str) -> &str {
@@ -62,6 +94,14 @@ pub async fn page(
             label class="field" { span class="label" { "对账日期" } input type="date" name="date" value=(date); }
             button type="submit" class="button" { "查询" }
             @if !date.is_empty() { a class="button ghost" href="/payments/reconciliation" { "全部未处理" } }
+        }
+        @if wanted.is_some() {
+            form method="post" action="/payments/reconciliation" class="filters" {
+                (csrf_field(&user))
+                input type="hidden" name="date" value=(date);
+                button type="submit" class="button" { "立即对账" }
+                span class="muted small" { " 向代理银行取 " (date) " 的对账单并逐笔核对（每日凌晨自动核对前一日）。" }
+            }
         }
         @if bad_date { (notice_error("对账日期的格式应为 YYYY-MM-DD，已显示全部未处理的不一致记录。")) }
         div class="card" {

@@ -1,0 +1,106 @@
+//! A project declared through the `project_declaration` flow: 主管部门审核 → 业务处审核 →
+//! 预算处审核 (→ 师级预算处复核 for a 团) and into the reserve pool; a rejection sends it back
+//! to draft, where the unit may change it again.
+
+use fiscus_core::flow::{Command, InstanceStatus};
+use fiscus_core::project::ProjectState;
+use fiscus_store::testing::TestDb;
+
+use crate::setup::*;
+use crate::support::*;
+
+fiscus_store::on_both_backends!(
+    declared_project_enters_the_reserve_pool,
+    rejection_returns_to_draft,
+);
+
+async fn declared_project_enters_the_reserve_pool(test_db: TestDb) {
+    let world = world(&test_db).await;
+    let app = &world.app;
+    let pro_id = create(&world).await;
+    let view = app.project(&world.cast.clerk, &pro_id).await.expect("read");
+    assert_eq!(view.row.pro_code.len(), 21);
+    assert_eq!(
+        view.row.pro_code,
+        format!("{}26P000000001", world.cast.mof_div_code),
+        "region + year + category letter + serial"
+    );
+    assert_eq!(view.row.pro_total_amt, 10_000_000);
+    assert_eq!(view.input, good_input(&world).check().expect("good"));
+    assert_eq!(view.state_label, "草稿");
+
+    let status = app
+        .project_declare(&world.cast.clerk, &pro_id, &ctx())
+        .await
+        .expect("declared");
+    assert_eq!(status, InstanceStatus::InProgress);
+    assert_eq!(
+        status_of(&world, &pro_id).await,
+        ProjectState::Declared.code()
+    );
+    // 申报中: the unit can no longer change it.
+    let changed = app
+        .project_update(&world.cast.clerk, &pro_id, &good_input(&world), &ctx())
+        .await;
+    assert_eq!(code(&changed), "project_state_forbids");
+
+    let mut actors = Vec::new();
+    loop {
+        let (actor, status) = act_next(&world, &pro_id, approve_task)
+            .await
+            .expect("approved");
+        actors.push(actor);
+        if status != InstanceStatus::InProgress {
+            assert_eq!(status, InstanceStatus::Approved);
+            break;
+        }
+    }
+    assert_eq!(
+        actors[0],
+        world.dept_reviewer.user_name.to_string(),
+        "department first"
+    );
+    assert_eq!(actors[1], world.cast.business.user_name.to_string());
+    assert_eq!(actors[2], world.cast.budget.user_name.to_string());
+    assert!(actors.len() <= 4);
+    assert_eq!(
+        status_of(&world, &pro_id).await,
+        ProjectState::Reserved.code()
+    );
+    let reserved = app
+        .projects(&world.cast.budget, Some("reserved"), 1, 50)
+        .await
+        .expect("list");
+    assert!(reserved.iter().any(|view| view.row.pro_id == pro_id));
+}
+
+async fn rejection_returns_to_draft(test_db: TestDb) {
+    let world = world(&test_db).await;
+    let app = &world.app;
+    let pro_id = create(&world).await;
+    app.project_declare(&world.cast.clerk, &pro_id, &ctx())
+        .await
+        .expect("declared");
+    act_next(&world, &pro_id, approve_task)
+        .await
+        .expect("department approves");
+    let (_, status) = act_next(&world, &pro_id, |task_id| Command::Reject {
+        task_id,
+        opinion: "测算依据不足".into(),
+    })
+    .await
+    .expect("rejected");
+    assert_eq!(status, InstanceStatus::Rejected);
+    assert_eq!(status_of(&world, &pro_id).await, ProjectState::Draft.code());
+    // Back in draft the unit corrects it.
+    let mut input = good_input(&world);
+    input.estimation[0].basis = "按2026年培训费标准每人次200元".into();
+    app.project_update(&world.cast.clerk, &pro_id, &input, &ctx())
+        .await
+        .expect("updated");
+    let view = app.project(&world.cast.clerk, &pro_id).await.expect("read");
+    assert_eq!(
+        view.input.estimation[0].basis,
+        "按2026年培训费标准每人次200元"
+    );
+}
