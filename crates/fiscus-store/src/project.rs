@@ -33,8 +33,8 @@ pub struct ProjectRow {
 
 const COLUMNS: &str = "pro_id, pro_code, pro_name, agency_code, mof_div_code, pro_cat_code, setup_year, pro_start_year, pro_end_year, pro_total_amt, plan_json, estimation_json, targets_json, status, terminate_reason, created_by, created_at, updated_at";
 
-/// The first columns an update leaves alone: the key, the code, the unit and the region.
-const COLUMNS_FIXED: usize = 5;
+/// The columns an update leaves alone: the key, the code, the unit and the region.
+const COLUMNS_FIXED: [&str; 4] = ["pro_id", "pro_code", "agency_code", "mof_div_code"];
 
 fn row_of<R>(row: &R) -> Result<ProjectRow, sqlx::Error>
 where
@@ -106,7 +106,10 @@ pub async fn insert_project(tx: &mut Tx, row: &ProjectRow) -> Result<(), StoreEr
 /// Rewrites every column of a project but its key, code, unit and region.
 pub async fn update_project(tx: &mut Tx, row: &ProjectRow) -> Result<(), StoreError> {
     let mut sql = Sql::new("UPDATE project SET ");
-    let pairs = COLUMNS.split(", ").zip(binds(row)).skip(COLUMNS_FIXED);
+    let pairs = COLUMNS
+        .split(", ")
+        .zip(binds(row))
+        .filter(|(column, _)| !COLUMNS_FIXED.contains(column));
     for (index, (column, bind)) in pairs.enumerate() {
         if index > 0 {
             sql.push(", ");

@@ -25,6 +25,7 @@ mod flow;
 mod import;
 pub mod ledger;
 pub mod payment;
+pub mod project;
 
 pub use import::XLSX_CONTENT_TYPE;
 
@@ -34,6 +35,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())
+        .merge(project::routes())
         .route("/api/v1/session", post(login).delete(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))

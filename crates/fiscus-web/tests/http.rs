@@ -37,5 +37,7 @@ mod ledger_writes;
 mod payment;
 #[path = "http/payment_browser.rs"]
 mod payment_browser;
+#[path = "http/project.rs"]
+mod project;
 #[path = "http/scope.rs"]
 mod scope;

@@ -106,6 +106,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let project_links = crate::pages::project::nav_links(principal);
+    if !project_links.is_empty() {
+        groups.push(NavGroup {
+            title: "项目库",
+            items: project_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     let payment_links = crate::pages::payment::nav_links(principal);
     if !payment_links.is_empty() {
         groups.push(NavGroup {

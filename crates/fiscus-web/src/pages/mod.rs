@@ -16,6 +16,7 @@ mod home;
 mod layout;
 mod ledger;
 pub(crate) mod payment;
+pub(crate) mod project;
 mod records;
 mod tree;
 
@@ -46,6 +47,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())
+        .merge(project::routes())
         .route("/{entity}", get(records::list::list))
         .route(
             "/{entity}/new",

@@ -202,6 +202,11 @@ async fn render(
     } else {
         None
     };
+    let project_card = if crate::pages::project::is_project_document(&document.doc_type) {
+        crate::pages::project::card(&state.app, principal, doc_id).await
+    } else {
+        None
+    };
     let head_actions = html! {
         @if editable {
             a class="button" href=(format!("{}/edit", document_href(doc_id))) { "修改申请内容" }
@@ -291,6 +296,7 @@ async fn render(
             (proposal_table(input, record.as_ref(), &names, &document.status))
         }
         @if let Some(card) = &payment_card { (card) }
+        @if let Some(card) = &project_card { (card) }
         @if crate::pages::ledger::render::is_operation_document(&document.doc_type) {
             @if let Some(card) = crate::pages::ledger::render::operation_card(&document.payload) { (card) }
         }
