@@ -39,5 +39,7 @@ mod payment;
 mod payment_browser;
 #[path = "http/project.rs"]
 mod project;
+#[path = "http/project_browser.rs"]
+mod project_browser;
 #[path = "http/scope.rs"]
 mod scope;
