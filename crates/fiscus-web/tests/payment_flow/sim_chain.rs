@@ -392,7 +392,9 @@ async fn sim_restart_in_the_middle(test_db: TestDb) {
         );
     }
     let total_fen: i64 = (200..205).map(|yuan| yuan * 100).sum();
-    // Sealed into the outbox, not delivered.
+    // Sealed into the outbox, not delivered. The clock moves an hour on first: vouchers
+    // approved in a later second than it was read are due too.
+    chain.clock += time::Duration::hours(1);
     let packaged = chain
         .app()
         .bank_package_vouchers(chain.clock)
