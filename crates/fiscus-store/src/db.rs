@@ -191,6 +191,15 @@ impl Tx {
         }
     }
 
+    /// The clause that locks the rows a SELECT reads until the transaction ends: `FOR UPDATE`
+    /// on PostgreSQL; nothing on SQLite, whose single writer already serializes.
+    pub fn row_lock(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     /// One step of the row savepoint of an import: each row runs between `Set` and
     /// `Release`, and a refused row is undone with `RollBackTo` first. On PostgreSQL a failed
     /// statement aborts the whole transaction; rolling back to the savepoint is what lets

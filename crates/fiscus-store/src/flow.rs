@@ -338,10 +338,7 @@ pub async fn document_for_update(
     if let Some((scope, user_name)) = viewer {
         push_document_visibility(&mut sql, scope, user_name);
     }
-    // FOR UPDATE is PostgreSQL only; SQLite's single writer already serializes.
-    if let Tx::Postgres(_) = tx {
-        sql.push(" FOR UPDATE");
-    }
+    sql.push(tx.row_lock());
     let row = on_tx!(tx, conn => match bound_query!(&sql).fetch_optional(&mut *conn).await? {
         Some(row) => Some(document_of(&row)?),
         None => None,
@@ -402,9 +399,7 @@ pub async fn instance_for_update(
 ) -> Result<Option<InstanceRow>, StoreError> {
     let mut sql = Sql::new(INSTANCE_SELECT);
     sql.bind(Bind::text(doc_id));
-    if let Tx::Postgres(_) = tx {
-        sql.push(" FOR UPDATE");
-    }
+    sql.push(tx.row_lock());
     let row = on_tx!(tx, conn => match bound_query!(&sql).fetch_optional(&mut *conn).await? {
         Some(row) => Some(instance_of(&row)?),
         None => None,

@@ -163,10 +163,7 @@ pub async fn application_for_update(
     tx: &mut Tx,
     pay_app_id: &str,
 ) -> Result<Option<ApplicationRow>, StoreError> {
-    let lock = match tx.backend() {
-        crate::Backend::Postgres => " FOR UPDATE",
-        crate::Backend::Sqlite => "",
-    };
+    let lock = tx.row_lock();
     let sql = format!("SELECT {APP_COLUMNS} FROM payment_application WHERE pay_app_id = $1{lock}");
     let row = on_tx!(tx, conn => match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pay_app_id).fetch_optional(&mut *conn).await? {
         Some(row) => Some(app_of(&row)?),

@@ -126,10 +126,7 @@ pub async fn project_for_update(
     tx: &mut Tx,
     pro_id: &str,
 ) -> Result<Option<ProjectRow>, StoreError> {
-    let lock = match tx.backend() {
-        crate::Backend::Postgres => " FOR UPDATE",
-        crate::Backend::Sqlite => "",
-    };
+    let lock = tx.row_lock();
     let sql = format!("SELECT {COLUMNS} FROM project WHERE pro_id = $1{lock}");
     let row = on_tx!(tx, conn => match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pro_id).fetch_optional(&mut *conn).await? {
         Some(row) => Some(row_of(&row)?),

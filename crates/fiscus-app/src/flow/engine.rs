@@ -212,6 +212,23 @@ fn is_indicator_op(doc_type: DocType) -> bool {
     )
 }
 
+/// 送审 of a document inserted in this same transaction. Nothing else can hold its instance
+/// yet, so a moved revision would be a bug, not a race to retry.
+pub(crate) async fn submit_new(
+    app: &App,
+    tx: &mut Tx,
+    who: &Principal,
+    doc_id: &str,
+    ctx: &RequestCtx,
+) -> Result<(), AppError> {
+    match attempt(app, tx, who, doc_id, Command::Submit, ctx).await? {
+        Attempt::Done(_) => Ok(()),
+        Attempt::RevisionMoved => Err(AppError::Internal(format!(
+            "new document {doc_id} moved while it was submitted"
+        ))),
+    }
+}
+
 pub(crate) fn doc_type_of(document: &DocumentRow) -> Result<DocType, AppError> {
     DocType::ALL
         .into_iter()

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use fiscus_core::flow::{Command, DocType};
+use fiscus_core::flow::DocType;
 use fiscus_core::masterdata::{Input, Mode, check_record, parse_fields};
 use fiscus_core::{Principal, Rejection, Role, schema};
 use fiscus_store::audit::now;
@@ -70,41 +70,30 @@ impl App {
             .filter_map(|name| schema::AGENCY.field(name).map(|field| field.label))
             .collect();
         let doc_id = crate::crypto::random_id()?;
-        // A new document has no competitor; the bound only keeps the loop finite.
-        for _ in 0..3 {
-            let mut tx = self.db.begin().await?;
-            let agency = facts::agency(&mut tx, &agency_code)
-                .await?
-                .ok_or(Rejection::NotFound { what: "单位" })?;
-            let at = now();
-            let document = DocumentRow {
-                doc_id: doc_id.clone(),
-                doc_type: DocType::UnitChange.code().to_owned(),
-                title: format!("{}：变更{}", agency.agency_name, labels.join("、")),
-                mof_div_code: agency.mof_div_code.clone(),
-                agency_code: Some(agency_code.clone()),
-                amount_fen: 0,
-                payload: payload.clone(),
-                status: "draft".to_owned(),
-                submitter: who.user_name.to_string(),
-                created_at: at.clone(),
-                updated_at: at,
-            };
-            store::insert_document(&mut tx, &document).await?;
-            if submit {
-                let attempt =
-                    crate::flow::engine::attempt(self, &mut tx, who, &doc_id, Command::Submit, ctx)
-                        .await?;
-                if matches!(attempt, crate::flow::engine::Attempt::RevisionMoved) {
-                    continue;
-                }
-            }
-            tx.commit().await?;
-            return Ok(doc_id);
+        let mut tx = self.db.begin().await?;
+        let agency = facts::agency(&mut tx, &agency_code)
+            .await?
+            .ok_or(Rejection::NotFound { what: "单位" })?;
+        let at = now();
+        let document = DocumentRow {
+            doc_id: doc_id.clone(),
+            doc_type: DocType::UnitChange.code().to_owned(),
+            title: format!("{}：变更{}", agency.agency_name, labels.join("、")),
+            mof_div_code: agency.mof_div_code.clone(),
+            agency_code: Some(agency_code.clone()),
+            amount_fen: 0,
+            payload,
+            status: "draft".to_owned(),
+            submitter: who.user_name.to_string(),
+            created_at: at.clone(),
+            updated_at: at,
+        };
+        store::insert_document(&mut tx, &document).await?;
+        if submit {
+            crate::flow::engine::submit_new(self, &mut tx, who, &doc_id, ctx).await?;
         }
-        Err(AppError::Internal(format!(
-            "new document {doc_id} kept moving"
-        )))
+        tx.commit().await?;
+        Ok(doc_id)
     }
 
     /// Corrects the proposal of a draft or returned 基础信息变更申请 (by its submitter).

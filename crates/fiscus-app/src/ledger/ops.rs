@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use fiscus_core::flow::{Command, DocType};
+use fiscus_core::flow::DocType;
 use fiscus_core::ledger::operation::{CarryLine, IndicatorFacts};
 use fiscus_core::ledger::{
     BgtId, ExeFlag, IndicatorDraft, IndicatorElements, Operation, Plan, PlanFacts, PoolLevel, plan,
@@ -60,38 +60,28 @@ impl App {
         let payload = serde_json::to_string(operation)
             .map_err(|error| AppError::Internal(format!("indicator op payload: {error}")))?;
         let doc_id = crate::crypto::random_id()?;
-        for _ in 0..3 {
-            let mut tx = self.db.begin().await?;
-            let checked = check_operation(self, &mut tx, who, operation).await?;
-            let at = now();
-            let document = DocumentRow {
-                doc_id: doc_id.clone(),
-                doc_type: doc_type_of(operation).code().to_owned(),
-                title: checked.title.clone(),
-                mof_div_code: checked.mof_div_code.clone(),
-                agency_code: checked.agency_code.clone(),
-                amount_fen: operation.amount().0,
-                payload: payload.clone(),
-                status: "draft".to_owned(),
-                submitter: who.user_name.to_string(),
-                created_at: at.clone(),
-                updated_at: at,
-            };
-            flow_store::insert_document(&mut tx, &document).await?;
-            if submit {
-                let attempt =
-                    crate::flow::engine::attempt(self, &mut tx, who, &doc_id, Command::Submit, ctx)
-                        .await?;
-                if matches!(attempt, crate::flow::engine::Attempt::RevisionMoved) {
-                    continue;
-                }
-            }
-            tx.commit().await?;
-            return Ok(doc_id);
+        let mut tx = self.db.begin().await?;
+        let checked = check_operation(self, &mut tx, who, operation).await?;
+        let at = now();
+        let document = DocumentRow {
+            doc_id: doc_id.clone(),
+            doc_type: doc_type_of(operation).code().to_owned(),
+            title: checked.title,
+            mof_div_code: checked.mof_div_code,
+            agency_code: checked.agency_code,
+            amount_fen: operation.amount().0,
+            payload,
+            status: "draft".to_owned(),
+            submitter: who.user_name.to_string(),
+            created_at: at.clone(),
+            updated_at: at,
+        };
+        flow_store::insert_document(&mut tx, &document).await?;
+        if submit {
+            crate::flow::engine::submit_new(self, &mut tx, who, &doc_id, ctx).await?;
         }
-        Err(AppError::Internal(format!(
-            "new document {doc_id} kept moving"
-        )))
+        tx.commit().await?;
+        Ok(doc_id)
     }
 
     /// Builds the year-end operation of one region and year: every open executable

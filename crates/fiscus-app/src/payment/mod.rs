@@ -9,7 +9,7 @@ pub(crate) mod flow;
 pub mod handlers;
 pub mod query;
 
-use fiscus_core::flow::{Command, DocType};
+use fiscus_core::flow::DocType;
 use fiscus_core::ledger::BgtId;
 use fiscus_core::payment::application::{ApplicationState, PaymentApplication, PaymentDraft};
 use fiscus_core::{Action, Principal, Rejection, Resource, Role};
@@ -178,14 +178,7 @@ impl App {
         store::insert_application(tx, &row).await?;
         audit(tx, who, "create", &pay_app_id, &row, ctx).await?;
         if submit {
-            let attempt =
-                crate::flow::engine::attempt(self, tx, who, &pay_app_id, Command::Submit, ctx)
-                    .await?;
-            if matches!(attempt, crate::flow::engine::Attempt::RevisionMoved) {
-                return Err(AppError::Internal(format!(
-                    "new payment {pay_app_id} moved"
-                )));
-            }
+            crate::flow::engine::submit_new(self, tx, who, &pay_app_id, ctx).await?;
         }
         Ok(pay_app_id)
     }

@@ -286,22 +286,5 @@ pub async fn indicators_in_tx(
     tx: &mut Tx,
     bgt_ids: &[BgtId],
 ) -> Result<Vec<IndicatorRow>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in bgt_ids.chunks(200) {
-        let mut sql = Sql::new(INDICATOR_SELECT);
-        sql.push(" WHERE i.bgt_id IN (");
-        for (index, bgt_id) in chunk.iter().enumerate() {
-            if index > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Bind::text(bgt_id.as_str()));
-        }
-        sql.push(")");
-        on_tx!(tx, conn => {
-            for row in &bound_query!(&sql).fetch_all(&mut *conn).await? {
-                rows.push(indicator_of(row)?);
-            }
-        });
-    }
-    Ok(rows)
+    super::scope::visible_indicators_in_tx(tx, crate::records::Viewer::System, bgt_ids).await
 }

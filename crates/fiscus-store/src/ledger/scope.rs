@@ -38,6 +38,24 @@ pub fn push_indicator_scope(sql: &mut Sql, viewer: crate::records::Viewer<'_>) {
     }
 }
 
+/// At most this many ids go into one `IN (…)` list.
+const IDS_PER_STATEMENT: usize = 200;
+
+/// The SELECT of the indicators among `chunk` that `viewer` may see.
+fn select_by_ids(chunk: &[BgtId], viewer: crate::records::Viewer<'_>) -> Sql {
+    let mut sql = Sql::new(INDICATOR_SELECT);
+    sql.push(" WHERE i.bgt_id IN (");
+    for (index, bgt_id) in chunk.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Bind::text(bgt_id.as_str()));
+    }
+    sql.push(")");
+    push_indicator_scope(&mut sql, viewer);
+    sql
+}
+
 /// The indicators among `bgt_ids` that `viewer` may see (outside a transaction).
 pub async fn visible_indicators(
     db: &Db,
@@ -45,17 +63,8 @@ pub async fn visible_indicators(
     bgt_ids: &[BgtId],
 ) -> Result<Vec<IndicatorRow>, StoreError> {
     let mut rows = Vec::new();
-    for chunk in bgt_ids.chunks(200) {
-        let mut sql = Sql::new(INDICATOR_SELECT);
-        sql.push(" WHERE i.bgt_id IN (");
-        for (index, bgt_id) in chunk.iter().enumerate() {
-            if index > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Bind::text(bgt_id.as_str()));
-        }
-        sql.push(")");
-        push_indicator_scope(&mut sql, viewer);
+    for chunk in bgt_ids.chunks(IDS_PER_STATEMENT) {
+        let sql = select_by_ids(chunk, viewer);
         on_db!(db, pool => {
             for row in &bound_query!(&sql).fetch_all(pool).await? {
                 rows.push(indicator_of(row)?);
@@ -73,17 +82,8 @@ pub async fn visible_indicators_in_tx(
     bgt_ids: &[BgtId],
 ) -> Result<Vec<IndicatorRow>, StoreError> {
     let mut rows = Vec::new();
-    for chunk in bgt_ids.chunks(200) {
-        let mut sql = Sql::new(INDICATOR_SELECT);
-        sql.push(" WHERE i.bgt_id IN (");
-        for (index, bgt_id) in chunk.iter().enumerate() {
-            if index > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Bind::text(bgt_id.as_str()));
-        }
-        sql.push(")");
-        push_indicator_scope(&mut sql, viewer);
+    for chunk in bgt_ids.chunks(IDS_PER_STATEMENT) {
+        let sql = select_by_ids(chunk, viewer);
         on_tx!(tx, conn => {
             for row in &bound_query!(&sql).fetch_all(&mut *conn).await? {
                 rows.push(indicator_of(row)?);

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use crate::records::Viewer;
 use crate::sql::{Bind, Sql};
-use crate::{Backend, Db, StoreError, Tx, bound_query, on_db, on_tx};
+use crate::{Db, StoreError, Tx, bound_query, on_db, on_tx};
 
 /// One voucher as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -109,13 +109,6 @@ pub async fn insert_voucher(tx: &mut Tx, row: &VoucherRow) -> Result<(), StoreEr
     Ok(())
 }
 
-fn lock_suffix(tx: &Tx) -> &'static str {
-    match tx.backend() {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    }
-}
-
 /// The voucher a bank message names, locked until the caller's transaction ends.
 pub async fn voucher_by_no_for_update(
     tx: &mut Tx,
@@ -125,7 +118,7 @@ pub async fn voucher_by_no_for_update(
 ) -> Result<Option<VoucherRow>, StoreError> {
     let sql = format!(
         "SELECT {VOUCHER_COLUMNS} FROM payment_voucher WHERE mof_div_code = $1 AND fiscal_year = $2 AND pay_cert_no = $3{}",
-        lock_suffix(tx)
+        tx.row_lock()
     );
     let row = on_tx!(tx, conn => match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(mof_div_code).bind(fiscal_year).bind(pay_cert_no).fetch_optional(&mut *conn).await? {
         Some(row) => Some(voucher_of(&row)?),
@@ -141,7 +134,7 @@ pub async fn vouchers_of_notice_for_update(
 ) -> Result<Vec<VoucherRow>, StoreError> {
     let sql = format!(
         "SELECT {VOUCHER_COLUMNS} FROM payment_voucher WHERE lqd_quota_notice_no = $1 ORDER BY pay_cert_no{}",
-        lock_suffix(tx)
+        tx.row_lock()
     );
     let mut rows = Vec::new();
     on_tx!(tx, conn => {
