@@ -152,3 +152,29 @@ pub(crate) async fn wait_for_url(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Signs in on the login page with the demo password and waits for the home page (any
+/// earlier session's cookies are dropped first).
+pub(crate) async fn sign_in(browser: &Client, base: &str, user_name: &str) {
+    browser.delete_all_cookies().await.expect("sign out");
+    browser
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("login page");
+    wait_for(browser, "input[name=user_name]")
+        .await
+        .send_keys(user_name)
+        .await
+        .expect("type the user name");
+    wait_for(browser, "input[name=password]")
+        .await
+        .send_keys(fiscus_app::demo::DEMO_PASSWORD)
+        .await
+        .expect("type the password");
+    wait_for(browser, "form[action='/login'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("sign in");
+    wait_for_url(browser, "the home page", |path, _| path == "/").await;
+}

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use fantoccini::{Client, Locator};
 use fiscus_app::RequestCtx;
-use fiscus_app::demo::{self, DEMO_PASSWORD, Scale};
+use fiscus_app::demo::{self, Scale};
 use fiscus_core::masterdata::Input;
 use fiscus_core::{Principal, Role};
 use fiscus_store::testing::{TestBackend, fresh};
@@ -80,27 +80,7 @@ async fn principal(server: &TestApp, user_name: &str) -> Principal {
 }
 
 async fn sign_in(browser: &Client, server: &TestApp, user_name: &str) {
-    browser.delete_all_cookies().await.expect("sign out");
-    browser
-        .goto(&format!("{}/login", server.base))
-        .await
-        .expect("login page");
-    wait_for(browser, "input[name=user_name]")
-        .await
-        .send_keys(user_name)
-        .await
-        .expect("type the user name");
-    wait_for(browser, "input[name=password]")
-        .await
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("type the password");
-    wait_for(browser, "form[action='/login'] button[type=submit]")
-        .await
-        .click()
-        .await
-        .expect("sign in");
-    wait_for_url(browser, "the home page", |path, _| path == "/").await;
+    crate::chrome::sign_in(browser, &server.base, user_name).await;
 }
 
 async fn scroll_to_bottom(browser: &Client) {

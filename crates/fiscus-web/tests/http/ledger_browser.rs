@@ -4,7 +4,6 @@
 //! the other browser tests (`FISCUS_BROWSER_TEST=1`), on SQLite only.
 
 use fantoccini::Client;
-use fiscus_app::demo::DEMO_PASSWORD;
 use fiscus_store::testing::{TestBackend, fresh};
 
 use crate::chrome::{connect, screenshot, start_driver, wait_for, wait_for_url};
@@ -30,26 +29,7 @@ async fn indicator_query_in_a_real_browser() {
 }
 
 async fn walk_through(browser: &Client, server: &TestApp, unit: &str) {
-    browser
-        .goto(&format!("{}/login", server.base))
-        .await
-        .expect("login page");
-    wait_for(browser, "input[name=user_name]")
-        .await
-        .send_keys("div01_budget")
-        .await
-        .expect("user");
-    wait_for(browser, "input[name=password]")
-        .await
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("password");
-    wait_for(browser, "form[action='/login'] button[type=submit]")
-        .await
-        .click()
-        .await
-        .expect("sign in");
-    wait_for_url(browser, "the home page", |path, _| path == "/").await;
+    crate::chrome::sign_in(browser, &server.base, "div01_budget").await;
 
     wait_for(browser, "nav.sidenav a[href='/indicators']")
         .await

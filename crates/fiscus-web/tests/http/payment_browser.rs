@@ -14,7 +14,6 @@ use fiscus_app::Settings;
 use fiscus_app::bank::Channel;
 use fiscus_app::bank::crypto::generate_sm2_key_pair;
 use fiscus_app::bank::links::BankLinks;
-use fiscus_app::demo::DEMO_PASSWORD;
 use fiscus_app::settings::{BankSettings, Secret};
 use fiscus_bank_sim::{Faults, SimConfig, SimHandle};
 use fiscus_store::testing::{TestBackend, fresh};
@@ -144,26 +143,7 @@ async fn send_and_receive(browser: &Client, server: &TestApp) {
 }
 
 async fn sign_in(browser: &Client, server: &TestApp, user_name: &str) {
-    browser
-        .goto(&format!("{}/login", server.base))
-        .await
-        .expect("login page");
-    wait_for(browser, "input[name=user_name]")
-        .await
-        .send_keys(user_name)
-        .await
-        .expect("user");
-    wait_for(browser, "input[name=password]")
-        .await
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("password");
-    wait_for(browser, "form[action='/login'] button[type=submit]")
-        .await
-        .click()
-        .await
-        .expect("sign in");
-    wait_for_url(browser, "the home page", |path, _| path == "/").await;
+    crate::chrome::sign_in(browser, &server.base, user_name).await;
 }
 
 async fn sign_out(browser: &Client) {

@@ -3,7 +3,6 @@
 //! a new one; screenshots in `target/screenshots/project-*.png`. Gated like the other browser
 //! tests (`FISCUS_BROWSER_TEST=1`), on SQLite only.
 
-use fiscus_app::demo::DEMO_PASSWORD;
 use fiscus_store::testing::{TestBackend, fresh};
 
 use crate::chrome::{connect, screenshot, start_driver, wait_for, wait_for_url};
@@ -32,26 +31,7 @@ async fn project_library_in_a_real_browser() {
 
     let (_driver, webdriver) = start_driver().await;
     let browser = connect(&webdriver).await;
-    browser
-        .goto(&format!("{}/login", server.base))
-        .await
-        .expect("login page");
-    wait_for(&browser, "input[name=user_name]")
-        .await
-        .send_keys(CLERK)
-        .await
-        .expect("user");
-    wait_for(&browser, "input[name=password]")
-        .await
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("password");
-    wait_for(&browser, "form[action='/login'] button[type=submit]")
-        .await
-        .click()
-        .await
-        .expect("sign in");
-    wait_for_url(&browser, "the home page", |path, _| path == "/").await;
+    crate::chrome::sign_in(&browser, &server.base, CLERK).await;
 
     wait_for(&browser, "nav.sidenav a[href='/projects']")
         .await
