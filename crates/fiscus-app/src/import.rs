@@ -133,7 +133,7 @@ fn header_fields(
 /// and Rust prints a float as the shortest decimal that reads back to the same float, so
 /// `3250.5` comes out as "3250.5" exactly. That text is then parsed by `Fen::parse_yuan`
 /// like any typed amount, which refuses more than two decimals instead of rounding.
-fn cell_text(field: &FieldSpec, cell: &Data) -> Result<Option<String>, Rejection> {
+pub(crate) fn cell_text(field: &FieldSpec, cell: &Data) -> Result<Option<String>, Rejection> {
     let text = match cell {
         Data::Empty => return Ok(None),
         Data::String(text) => text.clone(),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bank;
+pub mod budget;
 pub mod codes;
 pub mod crypto;
 pub mod demo;

@@ -90,6 +90,7 @@ async fn small_demo_counts(test_db: TestDb) {
     assert!(
         summary.count("codes").unwrap_or(0) > 0 && summary.count("code_mappings").unwrap_or(0) > 0
     );
+    check_budget(&app, &summary).await;
 
     let units = all_rows(&app, &schema::AGENCY, Vec::new()).await;
     assert_eq!(units.len() as i64, n_units);
@@ -289,5 +290,73 @@ fn check_consistency(data: &DemoData) {
             "{} twice",
             user.user_name
         );
+    }
+}
+
+/// The 2027 compilation: sheets in every stage, about ten lines each, the reviewed ones
+/// passing every cross-check, and the submitted ones in the real flow.
+async fn check_budget(app: &App, summary: &demo::DemoSummary) {
+    let n_sheets = summary.count("budget_sheets").unwrap_or(0);
+    let n_lines = summary.count("budget_lines").unwrap_or(0);
+    assert!(n_sheets > 100, "{n_sheets} budget sheets");
+    assert!(n_lines >= n_sheets * 8, "{n_lines} lines");
+    assert!(summary.count("projects").unwrap_or(0) >= n_sheets * 2);
+    assert!(summary.count("budget_submitted").unwrap_or(0) > 0);
+    let query = fiscus_store::budget::SheetQuery {
+        fiscal_year: demo::budget::BUDGET_YEAR,
+        limit: 100_000,
+        ..Default::default()
+    };
+    let (sheets, total) = fiscus_store::budget::sheets(&app.db, Viewer::System, &query)
+        .await
+        .expect("sheets");
+    assert_eq!(total, n_sheets);
+    let mut stages: HashMap<(String, String), usize> = HashMap::new();
+    for row in &sheets {
+        *stages
+            .entry((row.sheet.stage.clone(), row.sheet.status.clone()))
+            .or_default() += 1;
+        assert_eq!(row.sheet.expense_fen, row.sheet.income_fen, "balanced");
+        assert_eq!(
+            row.sheet.status == "submitted",
+            row.sheet.doc_id.is_some(),
+            "only sheets in review have a flow document"
+        );
+    }
+    for stage in [
+        ("two_up", "reviewed"),
+        ("two_up", "draft"),
+        ("two_up", "submitted"),
+        ("one_up", "draft"),
+    ] {
+        assert!(
+            stages.contains_key(&(stage.0.to_owned(), stage.1.to_owned())),
+            "{stage:?}"
+        );
+    }
+    // Every reviewed sheet passes its cross-checks, as the unit's clerk sees them.
+    for row in sheets
+        .iter()
+        .filter(|row| row.sheet.status == "reviewed")
+        .take(20)
+    {
+        let user =
+            fiscus_store::auth::user_by_name(&app.db, &format!("u{}_clerk", row.sheet.agency_code))
+                .await
+                .expect("read")
+                .expect("clerk");
+        let clerk = fiscus_app::auth::principal_of(&user).expect("principal");
+        let view = app
+            .budget_sheet(&clerk, demo::budget::BUDGET_YEAR, &row.sheet.agency_code)
+            .await
+            .expect("sheet");
+        assert!(view.lines.len() >= 8);
+        for check in &view.checks {
+            assert!(
+                check.ok,
+                "{} {}: {}",
+                row.sheet.agency_code, check.name, check.detail
+            );
+        }
     }
 }

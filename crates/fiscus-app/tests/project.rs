@@ -1,6 +1,7 @@
 //! The project library at the application level, on both backends: a draft declared through
-//! the `project_declaration` flow into the reserve pool, rejection back to draft, bad input,
-//! scope and termination. Set-up is shared with the ledger tests.
+//! the `project_declaration` flow into the reserve pool, rejection back to draft and a second
+//! declaration, bad input, scope, termination, attachments, 基本支出一键测算 and the filtered
+//! list. Set-up is shared with the ledger tests.
 
 // Tests fail loudly: `expect` is the assertion here.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -8,6 +9,10 @@
 #[path = "ledger/support.rs"]
 mod support;
 
+#[path = "project/attachment.rs"]
+mod attachment;
+#[path = "project/basic.rs"]
+mod basic;
 #[path = "project/declare.rs"]
 mod declare;
 #[path = "project/rules.rs"]

@@ -9,6 +9,8 @@ use crate::money::Fen;
 use crate::payment::application::check_text;
 use crate::rejection::Rejection;
 
+pub mod attachment;
+pub mod basic;
 #[cfg(test)]
 mod tests;
 

@@ -186,6 +186,27 @@ pub enum Rejection {
         action: &'static str,
         state: &'static str,
     },
+    #[error("project_calculated_not_editable")]
+    ProjectCalculatedNotEditable,
+    #[error("basic_calculation_empty")]
+    BasicCalculationEmpty { fiscal_year: i32 },
+    #[error("attachment_type_not_allowed")]
+    AttachmentTypeNotAllowed { file_name: String },
+    #[error("attachment_too_large")]
+    AttachmentTooLarge { bytes_max: usize },
+    #[error("attachments_exceeded")]
+    AttachmentsExceeded { n_max: usize },
+    // Budget compilation.
+    #[error("budget_stage_forbids")]
+    BudgetStageForbids { action: &'static str, state: String },
+    #[error("budget_checks_failed")]
+    BudgetChecksFailed { failed: usize, first: String },
+    #[error("control_number_exceeded")]
+    ControlNumberExceeded { dept_fen: i64, distributed_fen: i64 },
+    #[error("budget_region_not_ready")]
+    BudgetRegionNotReady { pending: i64 },
+    #[error("adjustment_invalid")]
+    AdjustmentInvalid { detail: &'static str },
     #[error("signature_invalid")]
     SignatureInvalid,
     #[error("message_invalid")]
@@ -466,6 +487,36 @@ impl Rejection {
             ProcurementContractRequired => "该指标为政府采购指标，须填写采购合同编号".into(),
             PaymentStateForbids { action, state } => format!("{state}的支付单据不能{action}"),
             ProjectStateForbids { action, state } => format!("{state}的项目不能{action}"),
+            ProjectCalculatedNotEditable => {
+                "一键测算生成的项目不能手工修改：请更正人员信息或支出标准后重新测算".into()
+            }
+            BasicCalculationEmpty { fiscal_year } => format!(
+                "没有可测算的基本支出：单位没有在职人员，或 {fiscal_year} 年度没有适用的支出标准"
+            ),
+            AttachmentTypeNotAllowed { file_name } => format!(
+                "附件「{file_name}」的类型不允许：只能上传 PDF、Word、Excel 或图片（JPG、PNG）"
+            ),
+            AttachmentTooLarge { bytes_max } => format!(
+                "附件不能超过 {} MB",
+                bytes_max / (1024 * 1024)
+            ),
+            AttachmentsExceeded { n_max } => format!("一个项目最多上传 {n_max} 个附件"),
+            BudgetStageForbids { action, state } => format!("{state}的预算不能{action}"),
+            BudgetChecksFailed { failed, first } => format!(
+                "勾稽审核有 {failed} 项未通过，不能报送。第一项：{first}（全部结果见勾稽审核表）"
+            ),
+            ControlNumberExceeded {
+                dept_fen,
+                distributed_fen,
+            } => format!(
+                "分配给所属单位的控制数合计 {} 元，超过部门控制数 {} 元",
+                crate::money::Fen(*distributed_fen).to_yuan_string(),
+                crate::money::Fen(*dept_fen).to_yuan_string()
+            ),
+            BudgetRegionNotReady { pending } => format!(
+                "本区划还有 {pending} 个单位的二上预算未审核通过，不能批复"
+            ),
+            AdjustmentInvalid { detail } => format!("调整调剂单据有误：{detail}"),
             SignatureInvalid => "报文签名验证失败，已拒收".into(),
             MessageInvalid { detail } => format!("报文格式有误：{detail}"),
             MessageOutOfOrder => "报文早于其前序报文到达，未处理，请稍后重发".into(),
@@ -638,6 +689,32 @@ impl Rejection {
                 action: "修改",
                 state: "已入库",
             },
+            ProjectCalculatedNotEditable,
+            BasicCalculationEmpty { fiscal_year: 2026 },
+            AttachmentTypeNotAllowed {
+                file_name: "setup.exe".into(),
+            },
+            AttachmentTooLarge {
+                bytes_max: 5 * 1024 * 1024,
+            },
+            AttachmentsExceeded { n_max: 20 },
+            BudgetStageForbids {
+                action: "修改",
+                state: "二上·审核中".into(),
+            },
+            BudgetChecksFailed {
+                failed: 2,
+                first: "支出合计等于控制数：支出合计 120.00 元，控制数 100.00 元，相差 20.00 元"
+                    .into(),
+            },
+            ControlNumberExceeded {
+                dept_fen: 10_000_000,
+                distributed_fen: 12_000_000,
+            },
+            BudgetRegionNotReady { pending: 3 },
+            AdjustmentInvalid {
+                detail: "调剂的调出与调入金额须相等",
+            },
             SignatureInvalid,
             MessageInvalid {
                 detail: "缺少 VoucherNo",
@@ -725,6 +802,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 96);
+        assert_eq!(examples.len(), 106);
     }
 }

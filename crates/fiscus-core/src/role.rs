@@ -23,6 +23,10 @@ pub enum Role {
     BudgetDivision,
     TreasuryDivision,
     BusinessDivision,
+    /// 绩效处: reviews the performance targets of project declarations (项目绩效审核).
+    PerformanceDivision,
+    /// 评审中心: the finance review centre, the last review before a project enters the pool.
+    ReviewCentre,
     UnitClerk,
     UnitApprover,
     DeptReviewer,
@@ -30,11 +34,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::SysAdmin,
         Role::BudgetDivision,
         Role::TreasuryDivision,
         Role::BusinessDivision,
+        Role::PerformanceDivision,
+        Role::ReviewCentre,
         Role::UnitClerk,
         Role::UnitApprover,
         Role::DeptReviewer,
@@ -47,6 +53,8 @@ impl Role {
             Role::BudgetDivision => "budget_division",
             Role::TreasuryDivision => "treasury_division",
             Role::BusinessDivision => "business_division",
+            Role::PerformanceDivision => "performance_division",
+            Role::ReviewCentre => "review_centre",
             Role::UnitClerk => "unit_clerk",
             Role::UnitApprover => "unit_approver",
             Role::DeptReviewer => "dept_reviewer",
@@ -60,6 +68,8 @@ impl Role {
             Role::BudgetDivision => "预算处",
             Role::TreasuryDivision => "国库处",
             Role::BusinessDivision => "业务处",
+            Role::PerformanceDivision => "绩效处",
+            Role::ReviewCentre => "评审中心",
             Role::UnitClerk => "单位经办",
             Role::UnitApprover => "单位审核",
             Role::DeptReviewer => "主管部门审核",
@@ -72,7 +82,9 @@ impl Role {
             Role::SysAdmin
             | Role::BudgetDivision
             | Role::TreasuryDivision
-            | Role::BusinessDivision => OrgKind::FinanceBureau,
+            | Role::BusinessDivision
+            | Role::PerformanceDivision
+            | Role::ReviewCentre => OrgKind::FinanceBureau,
             Role::UnitClerk | Role::UnitApprover | Role::DeptReviewer => OrgKind::Agency,
             Role::Auditor => OrgKind::Any,
         }
@@ -169,6 +181,15 @@ pub enum Resource {
     Reservation,
     /// Control levels of the ledger (控制级次).
     LedgerControl,
+    /// Projects of the project library (项目库) and their attachments: a unit's clerk writes
+    /// its unit's projects, the budget division terminates them; reviewers act through the
+    /// declaration flow, not by writing the project.
+    Project,
+    /// Budget compilation (预算编制): a unit's clerk writes its unit's tables and adjustments,
+    /// a competent department distributes control numbers and adjusts across its units, the
+    /// budget division issues control numbers, pre-releases and approves. Reviews act through
+    /// the flow, not by writing the budget.
+    Budget,
 }
 
 /// The permission matrix. Reads of master data are open to every role inside its scope;
@@ -183,17 +204,22 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
     match action {
         Action::Read => match resource {
             User | AuditLog => matches!(role, SysAdmin | Auditor),
-            Indicator | Reservation | LedgerControl => true,
+            Indicator | Reservation | LedgerControl | Project | Budget => true,
             _ => master_data,
         },
         Action::Write => match (role, resource) {
-            (SysAdmin, _) => !matches!(resource, AuditLog | Indicator | Reservation),
+            (SysAdmin, _) => !matches!(
+                resource,
+                AuditLog | Indicator | Reservation | Project | Budget
+            ),
             (BudgetDivision, Agency | Person | Standard) => true,
             (TreasuryDivision, AgencyAccount) => true,
             (UnitClerk, Agency | Person) => true,
             (BudgetDivision | BusinessDivision | TreasuryDivision, Indicator) => true,
             (TreasuryDivision | UnitClerk, Reservation) => true,
             (BudgetDivision, LedgerControl) => true,
+            (UnitClerk | BudgetDivision, Project) => true,
+            (UnitClerk | DeptReviewer | BudgetDivision, Budget) => true,
             _ => false,
         },
     }
@@ -226,6 +252,27 @@ mod tests {
             (Role::UnitApprover, Read, Person, true),
             (Role::DeptReviewer, Read, Agency, true),
             (Role::DeptReviewer, Write, Agency, false),
+            (Role::PerformanceDivision, Read, Agency, true),
+            (Role::PerformanceDivision, Write, Standard, false),
+            (Role::ReviewCentre, Read, Person, true),
+            (Role::ReviewCentre, Write, Indicator, false),
+            (Role::UnitClerk, Write, Project, true),
+            (Role::UnitClerk, Write, Budget, true),
+            (Role::DeptReviewer, Write, Budget, true),
+            (Role::BusinessDivision, Write, Budget, false),
+            (Role::SysAdmin, Write, Budget, false),
+            (Role::Auditor, Read, Budget, true),
+            (Role::BudgetDivision, Write, Project, true),
+            (Role::SysAdmin, Write, Project, false),
+            (Role::BusinessDivision, Write, Project, false),
+            (Role::PerformanceDivision, Write, Project, false),
+            (Role::ReviewCentre, Write, Project, false),
+            (Role::UnitApprover, Write, Project, false),
+            (Role::DeptReviewer, Write, Project, false),
+            (Role::Auditor, Write, Project, false),
+            (Role::Auditor, Read, Project, true),
+            (Role::DeptReviewer, Read, Project, true),
+            (Role::ReviewCentre, Read, Project, true),
         ];
         for (role, action, resource, expected) in cases {
             assert_eq!(
@@ -234,6 +281,18 @@ mod tests {
                 "{role:?} {action:?} {resource:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_role_has_a_code_a_name_and_a_bit() {
+        let all = RoleSet::of(&Role::ALL);
+        assert_eq!(all.iter().count(), Role::ALL.len(), "bits are distinct");
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Ok(role));
+            assert_eq!(Role::parse(role.name_zh()), Ok(role));
+        }
+        assert_eq!(Role::PerformanceDivision.org_kind(), OrgKind::FinanceBureau);
+        assert_eq!(Role::ReviewCentre.org_kind(), OrgKind::FinanceBureau);
     }
 
     #[test]

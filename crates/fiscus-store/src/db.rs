@@ -158,6 +158,22 @@ impl Db {
         }
     }
 
+    /// Starts a read-only transaction for reads that share helpers with writes: on SQLite a
+    /// deferred transaction on a reader connection (it never takes the write lock), on
+    /// PostgreSQL a `READ ONLY` one. End it with `rollback`.
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        match self {
+            Db::Sqlite { read, .. } => Ok(Tx::Sqlite(read.begin().await?)),
+            Db::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                sqlx::query("SET TRANSACTION READ ONLY")
+                    .execute(&mut *transaction)
+                    .await?;
+                Ok(Tx::Postgres(transaction))
+            }
+        }
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_db!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
@@ -176,6 +192,15 @@ impl Db {
 }
 
 impl Tx {
+    /// Ends the transaction without writing (read transactions; dropping also rolls back).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(transaction) => transaction.rollback().await?,
+            Tx::Postgres(transaction) => transaction.rollback().await?,
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(transaction) => transaction.commit().await?,

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bank;
+pub mod budget;
 pub mod bulk;
 pub mod codes;
 mod db;

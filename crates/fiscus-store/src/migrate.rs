@@ -47,6 +47,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_project.sql"),
         postgres: include_str!("../migrations/postgres/0006_project.sql"),
     },
+    Migration {
+        version: 7,
+        name: "budget",
+        sqlite: include_str!("../migrations/sqlite/0007_budget.sql"),
+        postgres: include_str!("../migrations/postgres/0007_budget.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "project_attachment",
+        sqlite: include_str!("../migrations/sqlite/0008_project_attachment.sql"),
+        postgres: include_str!("../migrations/postgres/0008_project_attachment.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

@@ -1,6 +1,10 @@
 //! Storage of the project library (项目库): one `project` row per project, its plan,
 //! estimation and targets as JSON columns (migration 0006 says why). Lists are scoped like
 //! indicators (the table is aliased `i` so that `ledger::push_indicator_scope` applies).
+//! Attachments are in `project/attachment.rs`, the facts of 一键测算 in `project/basic.rs`.
+
+pub mod attachment;
+pub mod basic;
 
 use sqlx::Row;
 
@@ -29,14 +33,27 @@ pub struct ProjectRow {
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+    /// 项目来源: `declare` (written by the unit) or `basic_calc` (一键测算).
+    pub pro_source: String,
 }
 
-const COLUMNS: &str = "pro_id, pro_code, pro_name, agency_code, mof_div_code, pro_cat_code, setup_year, pro_start_year, pro_end_year, pro_total_amt, plan_json, estimation_json, targets_json, status, terminate_reason, created_by, created_at, updated_at";
+/// 项目来源 of a project the unit writes.
+pub const PRO_SOURCE_DECLARE: &str = "declare";
+/// 项目来源 of a project of 基本支出一键测算.
+pub const PRO_SOURCE_BASIC_CALC: &str = "basic_calc";
 
-/// The columns an update leaves alone: the key, the code, the unit and the region.
-const COLUMNS_FIXED: [&str; 4] = ["pro_id", "pro_code", "agency_code", "mof_div_code"];
+pub(crate) const COLUMNS: &str = "pro_id, pro_code, pro_name, agency_code, mof_div_code, pro_cat_code, setup_year, pro_start_year, pro_end_year, pro_total_amt, plan_json, estimation_json, targets_json, status, terminate_reason, created_by, created_at, updated_at, pro_source";
 
-fn row_of<R>(row: &R) -> Result<ProjectRow, sqlx::Error>
+/// The columns an update leaves alone: the key, the code, the unit, the region, the source.
+const COLUMNS_FIXED: [&str; 5] = [
+    "pro_id",
+    "pro_code",
+    "agency_code",
+    "mof_div_code",
+    "pro_source",
+];
+
+pub(crate) fn row_of<R>(row: &R) -> Result<ProjectRow, sqlx::Error>
 where
     R: Row,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -63,6 +80,7 @@ where
         created_by: row.try_get(15)?,
         created_at: row.try_get(16)?,
         updated_at: row.try_get(17)?,
+        pro_source: row.try_get(18)?,
     })
 }
 
@@ -86,6 +104,7 @@ fn binds(row: &ProjectRow) -> Vec<Bind> {
         Bind::text(&row.created_by),
         Bind::text(&row.created_at),
         Bind::text(&row.updated_at),
+        Bind::text(&row.pro_source),
     ]
 }
 
@@ -142,18 +161,17 @@ pub struct ProjectQuery {
     pub pro_id: Option<String>,
     pub status: Option<String>,
     pub pro_cat_code: Option<String>,
+    /// Projects whose period (start..=end) includes this year.
+    pub year: Option<i64>,
+    /// Projects of this unit only.
+    pub agency_code: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// The projects `viewer` may see (a unit its own, a department its subtree, a bureau its
-/// region subtree), newest first.
-pub async fn projects(
-    db: &crate::Db,
-    viewer: Viewer<'_>,
-    query: &ProjectQuery,
-) -> Result<Vec<ProjectRow>, StoreError> {
-    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM project i WHERE 1 = 1"));
+/// The scoped `FROM … WHERE` of a list with its filters (paging not included).
+fn filtered(select: &str, viewer: Viewer<'_>, query: &ProjectQuery) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT {select} FROM project i WHERE 1 = 1"));
     crate::ledger::push_indicator_scope(&mut sql, viewer);
     if let Some(pro_id) = &query.pro_id {
         sql.push(" AND i.pro_id = ").bind(Bind::text(pro_id));
@@ -165,6 +183,45 @@ pub async fn projects(
         sql.push(" AND i.pro_cat_code = ")
             .bind(Bind::text(pro_cat_code));
     }
+    if let Some(year) = query.year {
+        sql.push(" AND i.pro_start_year <= ")
+            .bind(Bind::Int(Some(year)))
+            .push(" AND i.pro_end_year >= ")
+            .bind(Bind::Int(Some(year)));
+    }
+    if let Some(agency_code) = &query.agency_code {
+        sql.push(" AND i.agency_code = ")
+            .bind(Bind::text(agency_code));
+    }
+    sql
+}
+
+/// How many projects `viewer` may see match the filters, and their total amount.
+pub async fn count_projects(
+    db: &crate::Db,
+    viewer: Viewer<'_>,
+    query: &ProjectQuery,
+) -> Result<(i64, i64), StoreError> {
+    let sql = filtered(
+        "COUNT(*), CAST(COALESCE(SUM(i.pro_total_amt), 0) AS BIGINT)",
+        viewer,
+        query,
+    );
+    let (count, total): (i64, i64) = on_db!(db, pool => {
+        let row = bound_query!(&sql).fetch_one(pool).await?;
+        (row.try_get(0)?, row.try_get(1)?)
+    });
+    Ok((count, total))
+}
+
+/// The projects `viewer` may see (a unit its own, a department its subtree, a bureau its
+/// region subtree), newest first.
+pub async fn projects(
+    db: &crate::Db,
+    viewer: Viewer<'_>,
+    query: &ProjectQuery,
+) -> Result<Vec<ProjectRow>, StoreError> {
+    let mut sql = filtered(COLUMNS, viewer, query);
     sql.push(" ORDER BY i.created_at DESC, i.pro_id LIMIT ")
         .bind(Bind::Int(Some(query.limit)))
         .push(" OFFSET ")

@@ -70,6 +70,22 @@ fn unique_suffix() -> String {
     )
 }
 
+/// Runs one SQL statement with text binds in its own transaction: for test fixtures that
+/// put a row in a state its own flow tests elsewhere (e.g. a project straight into the
+/// reserve pool). Never used by the application.
+pub async fn execute(db: &crate::Db, statement: &str, binds: &[&str]) -> Result<u64, StoreError> {
+    let mut tx = db.begin().await?;
+    let affected = crate::on_tx!(&mut tx, conn => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()));
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        query.execute(&mut *conn).await?.rows_affected()
+    });
+    tx.commit().await?;
+    Ok(affected)
+}
+
 pub fn postgres_required() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
         || std::env::var_os("FISCUS_REQUIRE_POSTGRES").is_some()

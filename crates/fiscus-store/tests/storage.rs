@@ -370,7 +370,8 @@ async fn migrations_are_idempotent(test_db: TestDb) {
         bulk::count_rows(&mut tx, "schema_migrations")
             .await
             .expect("count"),
-        6, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank, 0006 project
+        8, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank, 0006 project,
+           // 0007 budget, 0008 project_attachment
     );
     assert_eq!(
         bulk::count_rows(&mut tx, "region")

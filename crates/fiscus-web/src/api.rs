@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub mod bank;
+pub mod budget;
 mod flow;
 mod import;
 pub mod ledger;
@@ -32,6 +33,7 @@ pub use import::XLSX_CONTENT_TYPE;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(bank::routes())
+        .merge(budget::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())

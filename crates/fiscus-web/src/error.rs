@@ -103,7 +103,17 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | PayeeBlacklisted { .. }
         | ProcurementContractRequired
         | PaymentStateForbids { .. }
-        | ProjectStateForbids { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | ProjectStateForbids { .. }
+        | ProjectCalculatedNotEditable
+        | BasicCalculationEmpty { .. }
+        | AttachmentTypeNotAllowed { .. }
+        | AttachmentsExceeded { .. }
+        | BudgetStageForbids { .. }
+        | BudgetChecksFailed { .. }
+        | ControlNumberExceeded { .. }
+        | BudgetRegionNotReady { .. }
+        | AdjustmentInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         SignatureInvalid => StatusCode::FORBIDDEN,
         BankUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         MessageInvalid { .. } => StatusCode::BAD_REQUEST,

@@ -191,6 +191,7 @@ pub fn document() -> Value {
     crate::api::ledger::openapi_paths(&mut paths);
     crate::api::payment::openapi_paths(&mut paths);
     crate::api::project::openapi_paths(&mut paths);
+    crate::api::budget::openapi_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Fiscus 预算管理一体化系统 API", "version": env!("CARGO_PKG_VERSION"),

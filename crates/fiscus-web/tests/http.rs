@@ -19,6 +19,16 @@ mod auth;
 mod bad_input;
 #[path = "http/browser.rs"]
 mod browser;
+#[path = "http/budget_api.rs"]
+mod budget_api;
+#[path = "http/budget_browser.rs"]
+mod budget_browser;
+#[path = "http/budget_excel.rs"]
+mod budget_excel;
+#[path = "http/budget_pages.rs"]
+mod budget_pages;
+#[path = "http/budget_summary.rs"]
+mod budget_summary;
 #[path = "http/chrome.rs"]
 mod chrome;
 #[path = "http/flow.rs"]

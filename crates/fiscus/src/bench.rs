@@ -2,7 +2,8 @@
 //! to end — loading the corps demo, a division's unit list and the region tree over real
 //! HTTP from the server started in this process, and the process's resident memory.
 //! Prints a table of target, measured and PASS/FAIL. Tests assert no timings; this does.
-//! `fiscus bench ledger` lives in `bench_ledger.rs` and shares the table.
+//! `fiscus bench ledger` lives in `bench_ledger.rs` and shares the table, as does
+//! `fiscus bench budget` in `bench_budget.rs`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -5,6 +5,7 @@
 mod admin;
 mod bank_sim;
 mod bench;
+mod bench_budget;
 mod bench_ledger;
 mod bench_payment;
 mod cli;
@@ -164,6 +165,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 faults: args.faults,
             };
             if !bench_payment::payment(bench).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Bench(BenchCommand::Budget) => {
+            if !bench_budget::budget(cli.database.clone()).await? {
                 return Ok(ExitCode::FAILURE);
             }
         }

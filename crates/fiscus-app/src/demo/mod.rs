@@ -3,6 +3,7 @@
 //! 2026 and 2027 — generated in memory from one seed and written in one transaction.
 
 mod accounts;
+pub mod budget;
 pub mod ledger;
 mod names;
 mod people;
@@ -213,6 +214,8 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
         lines.push(("indicators", counts.n_indicators as i64));
         lines.push(("ledger_transfers", counts.n_transfers as i64));
     }
+    let (budget_lines, to_submit) = budget::load(&mut tx, scale).await?;
+    lines.extend(budget_lines);
     lines.push(("codes", count_rows(&mut tx, "code_item").await?));
     lines.push(("code_mappings", count_rows(&mut tx, "code_mapping").await?));
 
@@ -227,6 +230,10 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
     entry.changes = Some(serde_json::Value::Object(changes).to_string());
     fiscus_store::audit::append(&mut tx, &entry).await?;
     tx.commit().await?;
+    lines.push((
+        "budget_submitted",
+        budget::submit(app, &to_submit).await? as i64,
+    ));
     Ok(DemoSummary { lines })
 }
 

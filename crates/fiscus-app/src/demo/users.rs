@@ -1,5 +1,7 @@
-//! Demo users: the five bureau roles in every region, clerks and approvers in every unit and a
-//! reviewer in every competent department; and the one demo login shown per level.
+//! Demo users: the seven bureau roles in every region (the corps, each division and each
+//! regiment: `corps_budget`, `div01_performance`, `reg0101_review` …), clerks and approvers in
+//! every unit and a reviewer in every competent department; and the one demo login shown per
+//! level (the other bureau users follow the same naming, so the list stays short).
 
 use fiscus_core::Role;
 use fiscus_core::rng::DemoRng;
@@ -20,11 +22,13 @@ pub struct DemoUser {
 }
 
 /// The roles of a finance bureau, each given to its own user, with the user-name suffix.
-const BUREAU_ROLES: [(Role, &str); 5] = [
+const BUREAU_ROLES: [(Role, &str); 7] = [
     (Role::SysAdmin, "admin"),
     (Role::BudgetDivision, "budget"),
     (Role::TreasuryDivision, "treasury"),
     (Role::BusinessDivision, "business"),
+    (Role::PerformanceDivision, "performance"),
+    (Role::ReviewCentre, "review"),
     (Role::Auditor, "auditor"),
 ];
 

@@ -95,6 +95,14 @@ pub(crate) async fn attempt(
         // A project is checked again and becomes 申报中 on every declaration.
         crate::project::flow::on_submit(tx, &document).await?;
     }
+    if matches!(command, Command::Submit) && doc_type == DocType::BudgetSubmission {
+        // A unit budget passes its cross-checks again and is 审核中 on every submission.
+        crate::budget::flow::on_submit(tx, who, &document).await?;
+    }
+    if matches!(command, Command::Submit) && doc_type == DocType::Adjustment {
+        // An adjustment's legs must still hold on every submission.
+        crate::budget::adjust::on_submit(tx, who, &document).await?;
+    }
     let actor = Actor {
         user_name: who.user_name.clone(),
     };
@@ -180,6 +188,20 @@ pub(crate) async fn attempt(
                     _ => ApplicationState::Draft,
                 };
                 crate::payment::flow::on_flow_end(tx, who, &document, state).await?
+            }
+            Effect::DocumentApproved if doc_type == DocType::BudgetSubmission => {
+                crate::budget::flow::on_approved(tx, who, &document).await?
+            }
+            Effect::DocumentRejected
+            | Effect::DocumentCancelled
+            | Effect::DocumentReturnedToSubmitter
+            | Effect::DocumentWithdrawn
+                if doc_type == DocType::BudgetSubmission =>
+            {
+                crate::budget::flow::on_flow_end(tx, who, &document).await?
+            }
+            Effect::DocumentApproved if doc_type == DocType::Adjustment => {
+                crate::budget::adjust::apply_approved(tx, who, &document, ctx).await?
             }
             Effect::DocumentApproved if doc_type == DocType::ProjectDeclaration => {
                 let reserved = ProjectState::Reserved;

@@ -202,7 +202,7 @@ fn dedup(ids: &[BgtId]) -> Vec<BgtId> {
 }
 
 /// The facts `plan` needs, read inside `tx`.
-async fn plan_facts(tx: &mut Tx, operation: &Operation) -> Result<PlanFacts, AppError> {
+pub(crate) async fn plan_facts(tx: &mut Tx, operation: &Operation) -> Result<PlanFacts, AppError> {
     let referenced = dedup(&operation.referenced());
     let rows = store::indicators_in_tx(tx, &referenced).await?;
     let mut indicators = BTreeMap::new();

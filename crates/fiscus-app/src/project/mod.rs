@@ -1,17 +1,25 @@
 //! Project library use cases (项目库): a unit clerk writes a draft project of their unit and
-//! declares it (申报) through the `project_declaration` flow, whose final approval puts it in
-//! the reserve pool (入库); the budget division terminates a project with a reason; lists
-//! and reads are scoped like indicators.
+//! declares it (申报) through the `project_declaration` flow (主管部门 → 业务处 → 绩效处 →
+//! 评审中心), whose final approval puts it in the reserve pool (入库); a rejected one comes
+//! back to 草稿 and may be declared again; the budget division terminates a project with a
+//! reason; lists and reads are scoped like indicators. Who may write is the role matrix's
+//! `Resource::Project`. Attachments are in `attachment.rs`, 基本支出一键测算 in `basic.rs`,
+//! the filtered list and its Excel export in `list.rs`.
 
+pub mod attachment;
+pub mod basic;
 pub(crate) mod flow;
+pub mod list;
 
 use fiscus_core::flow::{Command, DocType, InstanceStatus};
 use fiscus_core::project::{ProjectInput, ProjectState, pro_code};
-use fiscus_core::{FiscalYear, Principal, Rejection, Role};
+use fiscus_core::{Action, FiscalYear, Principal, Rejection, Resource};
 use fiscus_store::Tx;
 use fiscus_store::audit::{AuditEntry, append, now};
 use fiscus_store::flow::{self as flow_store, DocumentRow};
-use fiscus_store::project::{self as store, ProjectQuery, ProjectRow};
+use fiscus_store::project::{
+    self as store, PRO_SOURCE_BASIC_CALC, PRO_SOURCE_DECLARE, ProjectQuery, ProjectRow,
+};
 use fiscus_store::records::Viewer;
 
 use crate::{App, AppError, RequestCtx};
@@ -29,6 +37,13 @@ pub struct ProjectView {
     pub state_label: &'static str,
 }
 
+impl ProjectView {
+    /// Was it made by 基本支出一键测算 (refreshed by calculating again, confirmed, not edited)?
+    pub fn is_calculated(&self) -> bool {
+        self.row.pro_source == PRO_SOURCE_BASIC_CALC
+    }
+}
+
 impl App {
     /// Writes a new draft project for the clerk's own unit, numbered `pro_code` in the unit's
     /// region and `setup_year`. Returns pro_id (also the declaration's doc_id).
@@ -40,49 +55,11 @@ impl App {
         ctx: &RequestCtx,
     ) -> Result<String, AppError> {
         let input = checked_for_clerk(who, input)?;
-        let mof_div_code = who.mof_div_code().clone();
         let mut tx = self.db.begin().await?;
-        let seq_kind = format!("pro_code_{}", input.pro_cat_code.letter());
-        let seq = fiscus_store::payment::next_seq(
-            &mut tx,
-            mof_div_code.as_str(),
-            i64::from(setup_year.0),
-            &seq_kind,
-        )
-        .await?;
-        let pro_id = crate::crypto::random_id()?;
-        let at = now();
-        let row = ProjectRow {
-            pro_id: pro_id.clone(),
-            pro_code: pro_code(&mof_div_code, setup_year, input.pro_cat_code, seq),
-            agency_code: input.agency_code.as_str().to_owned(),
-            mof_div_code: mof_div_code.as_str().to_owned(),
-            setup_year: i64::from(setup_year.0),
-            status: ProjectState::Draft.code().to_owned(),
-            terminate_reason: None,
-            created_by: who.user_name.to_string(),
-            created_at: at.clone(),
-            updated_at: at.clone(),
-            ..fill_row(&input)?
-        };
-        let document = DocumentRow {
-            doc_id: pro_id.clone(),
-            doc_type: DocType::ProjectDeclaration.code().to_owned(),
-            title: title_of(&input),
-            mof_div_code: row.mof_div_code.clone(),
-            agency_code: Some(row.agency_code.clone()),
-            amount_fen: row.pro_total_amt,
-            payload: payload_of(&input)?,
-            status: "draft".to_owned(),
-            submitter: who.user_name.to_string(),
-            created_at: at.clone(),
-            updated_at: at,
-        };
-        flow_store::insert_document(&mut tx, &document).await?;
-        store::insert_project(&mut tx, &row).await?;
+        let row = insert_in_tx(&mut tx, who, &input, setup_year, PRO_SOURCE_DECLARE).await?;
         audit(&mut tx, who, "create", &row, ctx).await?;
         tx.commit().await?;
-        Ok(pro_id)
+        Ok(row.pro_id)
     }
 
     /// Rewrites a draft project (a clerk of its unit; its code and unit stay).
@@ -107,34 +84,27 @@ impl App {
             }
             .into());
         }
-        let at = now();
-        row = ProjectRow {
-            updated_at: at.clone(),
-            ..fill_row_onto(&row, &input)?
-        };
-        store::update_project(&mut tx, &row).await?;
-        store::set_declaration_header(
-            &mut tx,
-            pro_id,
-            &title_of(&input),
-            row.pro_total_amt,
-            &payload_of(&input)?,
-            &at,
-        )
-        .await?;
+        if row.pro_source == PRO_SOURCE_BASIC_CALC {
+            return Err(Rejection::ProjectCalculatedNotEditable.into());
+        }
+        row = rewrite_in_tx(&mut tx, &row, &input).await?;
         audit(&mut tx, who, "update", &row, ctx).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// 申报: submits the draft to the `project_declaration` flow (its writer only). The
-    /// rules are checked again inside the flow's transaction (`flow::on_submit`).
+    /// 申报 (for a calculated project: 项目确认): submits the draft to the
+    /// `project_declaration` flow (its writer only), also again after a rejection. The rules
+    /// are checked again inside the flow's transaction (`flow::on_submit`).
     pub async fn project_declare(
         &self,
         who: &Principal,
         pro_id: &str,
         ctx: &RequestCtx,
     ) -> Result<InstanceStatus, AppError> {
+        if !who.can(Action::Write, Resource::Project) || who.agency_code().is_none() {
+            return Err(Rejection::Forbidden.into());
+        }
         self.flow_act(who, pro_id, Command::Submit, ctx).await
     }
 
@@ -146,7 +116,9 @@ impl App {
         reason: &str,
         ctx: &RequestCtx,
     ) -> Result<(), AppError> {
-        if !who.roles.contains(Role::BudgetDivision) {
+        // The matrix gives `Project` writes to the unit clerk and the budget division; of
+        // the two, the finance bureau's terminates.
+        if !who.can(Action::Write, Resource::Project) || who.agency_code().is_some() {
             return Err(Rejection::Forbidden.into());
         }
         let reason = fiscus_core::payment::application::check_text(
@@ -173,7 +145,8 @@ impl App {
         Ok(())
     }
 
-    /// The projects the viewer may see, newest first (`status`: a `ProjectState` code).
+    /// The projects the viewer may see, newest first (`status`: a `ProjectState` code). The
+    /// filtered list with its count is `project_list`.
     pub async fn projects(
         &self,
         who: &Principal,
@@ -181,19 +154,16 @@ impl App {
         page: i64,
         page_rows: i64,
     ) -> Result<Vec<ProjectView>, AppError> {
-        let limit = page_rows.clamp(1, PROJECT_PAGE_ROWS_MAX);
-        let query = ProjectQuery {
-            status: status.map(str::to_owned),
-            limit,
-            offset: (page.max(1) - 1) * limit,
-            ..ProjectQuery::default()
+        let filter = list::ProjectFilter {
+            status: status.and_then(ProjectState::parse),
+            ..list::ProjectFilter::default()
         };
-        let rows = store::projects(&self.db, Viewer::User(who), &query).await?;
-        rows.into_iter().map(view_of).collect()
+        Ok(self.project_list(who, &filter, page, page_rows).await?.rows)
     }
 
     /// One project the viewer may see.
     pub async fn project(&self, who: &Principal, pro_id: &str) -> Result<ProjectView, AppError> {
+        may_read(who)?;
         let query = ProjectQuery {
             pro_id: Some(pro_id.to_owned()),
             limit: 1,
@@ -208,16 +178,111 @@ impl App {
     }
 }
 
-/// A clerk writes for their own unit only, and the project must meet the core's rules.
-fn checked_for_clerk(who: &Principal, input: &ProjectInput) -> Result<ProjectInput, AppError> {
-    if !who.roles.contains(Role::UnitClerk) || who.agency_code() != Some(&input.agency_code) {
+/// Every role reads projects inside its scope; the matrix says so once.
+pub(crate) fn may_read(who: &Principal) -> Result<(), AppError> {
+    if who.can(Action::Read, Resource::Project) {
+        Ok(())
+    } else {
+        Err(Rejection::Forbidden.into())
+    }
+}
+
+/// A unit's writer (the clerk, by the matrix) writes for their own unit only.
+pub(crate) fn may_write_for(
+    who: &Principal,
+    agency_code: &fiscus_core::AgencyCode,
+) -> Result<(), AppError> {
+    if !who.can(Action::Write, Resource::Project) || who.agency_code() != Some(agency_code) {
         return Err(Rejection::Forbidden.into());
     }
+    Ok(())
+}
+
+/// A clerk writes for their own unit only, and the project must meet the core's rules.
+fn checked_for_clerk(who: &Principal, input: &ProjectInput) -> Result<ProjectInput, AppError> {
+    may_write_for(who, &input.agency_code)?;
     Ok(input.check()?)
 }
 
+/// Inserts a new draft project with its declaration document, numbered `pro_code` in the
+/// writer's region and `setup_year`. The caller audits and commits.
+pub(crate) async fn insert_in_tx(
+    tx: &mut Tx,
+    who: &Principal,
+    input: &ProjectInput,
+    setup_year: FiscalYear,
+    pro_source: &str,
+) -> Result<ProjectRow, AppError> {
+    let mof_div_code = who.mof_div_code().clone();
+    let seq_kind = format!("pro_code_{}", input.pro_cat_code.letter());
+    let seq = fiscus_store::payment::next_seq(
+        tx,
+        mof_div_code.as_str(),
+        i64::from(setup_year.0),
+        &seq_kind,
+    )
+    .await?;
+    let pro_id = crate::crypto::random_id()?;
+    let at = now();
+    let row = ProjectRow {
+        pro_id: pro_id.clone(),
+        pro_code: pro_code(&mof_div_code, setup_year, input.pro_cat_code, seq),
+        agency_code: input.agency_code.as_str().to_owned(),
+        mof_div_code: mof_div_code.as_str().to_owned(),
+        setup_year: i64::from(setup_year.0),
+        status: ProjectState::Draft.code().to_owned(),
+        terminate_reason: None,
+        created_by: who.user_name.to_string(),
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        pro_source: pro_source.to_owned(),
+        ..fill_row(input)?
+    };
+    let document = DocumentRow {
+        doc_id: pro_id,
+        doc_type: DocType::ProjectDeclaration.code().to_owned(),
+        title: title_of(input),
+        mof_div_code: row.mof_div_code.clone(),
+        agency_code: Some(row.agency_code.clone()),
+        amount_fen: row.pro_total_amt,
+        payload: payload_of(input)?,
+        status: "draft".to_owned(),
+        submitter: who.user_name.to_string(),
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    flow_store::insert_document(tx, &document).await?;
+    store::insert_project(tx, &row).await?;
+    Ok(row)
+}
+
+/// Rewrites a draft's tables and its declaration document from `input`. The caller checked
+/// the state and audits.
+pub(crate) async fn rewrite_in_tx(
+    tx: &mut Tx,
+    row: &ProjectRow,
+    input: &ProjectInput,
+) -> Result<ProjectRow, AppError> {
+    let at = now();
+    let row = ProjectRow {
+        updated_at: at.clone(),
+        ..fill_row_onto(row, input)?
+    };
+    store::update_project(tx, &row).await?;
+    store::set_declaration_header(
+        tx,
+        &row.pro_id,
+        &title_of(input),
+        row.pro_total_amt,
+        &payload_of(input)?,
+        &at,
+    )
+    .await?;
+    Ok(row)
+}
+
 /// The project if the viewer may see it, locked for the rest of `tx`.
-async fn visible_for_update(
+pub(crate) async fn visible_for_update(
     tx: &mut Tx,
     who: &Principal,
     pro_id: &str,
@@ -258,6 +323,7 @@ fn fill_row(input: &ProjectInput) -> Result<ProjectRow, AppError> {
         created_by: String::new(),
         created_at: String::new(),
         updated_at: String::new(),
+        pro_source: String::new(),
     };
     fill_row_onto(&empty, input)
 }
@@ -299,7 +365,7 @@ pub(crate) fn state_of(row: &ProjectRow) -> Result<ProjectState, AppError> {
 }
 
 /// The stored row with its tables parsed back (they were checked before they were written).
-fn view_of(row: ProjectRow) -> Result<ProjectView, AppError> {
+pub(crate) fn view_of(row: ProjectRow) -> Result<ProjectView, AppError> {
     let parse_error = |error: serde_json::Error| AppError::Internal(format!("project: {error}"));
     let input = ProjectInput {
         pro_name: row.pro_name.clone(),

@@ -1,6 +1,6 @@
 //! A project declared through the `project_declaration` flow: 主管部门审核 → 业务处审核 →
-//! 预算处审核 (→ 师级预算处复核 for a 团) and into the reserve pool; a rejection sends it back
-//! to draft, where the unit may change it again.
+//! 绩效处审核 → 评审中心评审 and into the reserve pool; a rejection sends it back to draft,
+//! where the unit may change it and declare it again, as a new round.
 
 use fiscus_core::flow::{Command, InstanceStatus};
 use fiscus_core::project::ProjectState;
@@ -60,9 +60,16 @@ async fn declared_project_enters_the_reserve_pool(test_db: TestDb) {
         world.dept_reviewer.user_name.to_string(),
         "department first"
     );
-    assert_eq!(actors[1], world.cast.business.user_name.to_string());
-    assert_eq!(actors[2], world.cast.budget.user_name.to_string());
-    assert!(actors.len() <= 4);
+    assert_eq!(
+        actors,
+        [
+            world.dept_reviewer.user_name.to_string(),
+            world.cast.business.user_name.to_string(),
+            world.performance.user_name.to_string(),
+            world.review_centre.user_name.to_string(),
+        ],
+        "主管部门 → 业务处 → 绩效处 → 评审中心"
+    );
     assert_eq!(
         status_of(&world, &pro_id).await,
         ProjectState::Reserved.code()
@@ -103,4 +110,54 @@ async fn rejection_returns_to_draft(test_db: TestDb) {
         view.input.estimation[0].basis,
         "按2026年培训费标准每人次200元"
     );
+
+    // Only its writer declares it again; a refusal changes nothing.
+    let by_other = app
+        .project_declare(&world.cast.outsider, &pro_id, &ctx())
+        .await;
+    assert_eq!(code(&by_other), "not_found");
+    let by_reviewer = app
+        .project_declare(&world.dept_reviewer, &pro_id, &ctx())
+        .await;
+    assert_eq!(code(&by_reviewer), "forbidden");
+    assert_eq!(status_of(&world, &pro_id).await, ProjectState::Draft.code());
+
+    // Declared again: a new round from the first node, through to the pool.
+    let status = app
+        .project_declare(&world.cast.clerk, &pro_id, &ctx())
+        .await
+        .expect("declared again");
+    assert_eq!(status, InstanceStatus::InProgress);
+    assert_eq!(
+        status_of(&world, &pro_id).await,
+        ProjectState::Declared.code()
+    );
+    let (first, _) = act_next(&world, &pro_id, approve_task)
+        .await
+        .expect("department approves again");
+    assert_eq!(
+        first,
+        world.dept_reviewer.user_name.to_string(),
+        "the new round starts at the department"
+    );
+    while act_next(&world, &pro_id, approve_task)
+        .await
+        .expect("approved")
+        .1
+        == InstanceStatus::InProgress
+    {}
+    assert_eq!(
+        status_of(&world, &pro_id).await,
+        ProjectState::Reserved.code()
+    );
+    let history = app
+        .flow_document(&world.cast.clerk, &pro_id)
+        .await
+        .expect("document");
+    let n_submits = history
+        .history
+        .iter()
+        .filter(|entry| entry.action == "submit")
+        .count();
+    assert_eq!(n_submits, 2, "two rounds in one history");
 }

@@ -1,6 +1,6 @@
 //! Set-up of the project tests: the cast around one unit plus the reviewer of its competent
-//! department and the budget division one region up, a good project, and helpers that move a
-//! declaration through its flow.
+//! department and the 绩效处 and 评审中心 of its region, a good project, and helpers that
+//! move a declaration through its flow.
 
 #![allow(dead_code)]
 
@@ -20,8 +20,10 @@ pub struct World {
     pub cast: Cast,
     /// 主管部门审核: the reviewer of the unit's competent department.
     pub dept_reviewer: Principal,
-    /// 师级预算处复核 for a 团-level unit: the budget division one region up, if any.
-    pub upper_budget: Option<Principal>,
+    /// 绩效处 of the unit's region (项目绩效审核).
+    pub performance: Principal,
+    /// 评审中心 of the unit's region.
+    pub review_centre: Principal,
 }
 
 pub async fn world(test_db: &fiscus_store::testing::TestDb) -> World {
@@ -45,31 +47,25 @@ pub async fn world(test_db: &fiscus_store::testing::TestDb) -> World {
         .map(|user| user.user_name.clone())
         .expect("a department reviewer");
     let dept_reviewer = principal(&app, &reviewer_name).await;
-    let codes: Vec<&str> = cast
-        .budget
-        .region_path
-        .split('/')
-        .filter(|code| !code.is_empty())
-        .collect();
-    let upper_name = codes.len().checked_sub(2).and_then(|index| {
+    let bureau_user = |role: Role| {
         data.users
             .iter()
             .find(|user| {
                 user.agency_code.is_none()
-                    && user.mof_div_code == codes[index]
-                    && user.roles == Role::BudgetDivision.code()
+                    && user.mof_div_code == cast.mof_div_code
+                    && user.roles == role.code()
             })
             .map(|user| user.user_name.clone())
-    });
-    let upper_budget = match upper_name {
-        Some(name) => Some(principal(&app, &name).await),
-        None => None,
+            .expect("a bureau user of the region")
     };
+    let performance = principal(&app, &bureau_user(Role::PerformanceDivision)).await;
+    let review_centre = principal(&app, &bureau_user(Role::ReviewCentre)).await;
     World {
         app,
         cast,
         dept_reviewer,
-        upper_budget,
+        performance,
+        review_centre,
     }
 }
 
@@ -141,13 +137,12 @@ pub async fn create(world: &World) -> String {
 
 /// The reviewers in flow order; the first one holding a task of `pro_id` acts.
 pub fn reviewers(world: &World) -> Vec<&Principal> {
-    let mut all = vec![
+    vec![
         &world.dept_reviewer,
         &world.cast.business,
-        &world.cast.budget,
-    ];
-    all.extend(world.upper_budget.as_ref());
-    all
+        &world.performance,
+        &world.review_centre,
+    ]
 }
 
 /// Runs `command` (built from the task id) as whoever holds the open task of `pro_id`.

@@ -29,6 +29,11 @@ pub struct FlowDefinition {
     /// May the submitter approve a task of their own document? Off by default (不相容岗位分离).
     #[serde(default)]
     pub allow_self_approval: bool,
+    /// May the submitter send a rejected (驳回) document again, as a new round from the start
+    /// node? Off by default: a rejection ends a payment for good. A project declaration turns
+    /// it on, because its rejected project goes back to 草稿 and is declared again.
+    #[serde(default)]
+    pub resubmit_after_reject: bool,
 }
 
 /// One review step.

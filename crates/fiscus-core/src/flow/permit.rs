@@ -53,11 +53,17 @@ pub fn permit(
             if actor.user_name != state.submitter {
                 return Err(Rejection::NotSubmitter);
             }
-            check_status(
-                kind,
-                state,
-                &[InstanceStatus::Draft, InstanceStatus::Returned],
-            )?;
+            let resubmit = kind == ActionKind::Submit && definition.resubmit_after_reject;
+            let allowed: &[InstanceStatus] = if resubmit {
+                &[
+                    InstanceStatus::Draft,
+                    InstanceStatus::Returned,
+                    InstanceStatus::Rejected,
+                ]
+            } else {
+                &[InstanceStatus::Draft, InstanceStatus::Returned]
+            };
+            check_status(kind, state, allowed)?;
             Ok(None)
         }
         ActionKind::Withdraw => withdrawal(definition, state, actor).map(|_| None),

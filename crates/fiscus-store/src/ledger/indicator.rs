@@ -171,7 +171,7 @@ pub const INDICATOR_SELECT: &str = "SELECT i.bgt_id, i.mof_div_code, i.fiscal_ye
     i.is_direct, i.is_three_safe, i.is_three_public, i.is_gov_pur, i.is_contrlbyplan, i.is_not_control_pay, i.is_closed, \
     a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending, \
     f.credits_posted - f.debits_posted, s.credits_posted - s.debits_posted, w.credits_posted - w.debits_posted, \
-    i.orig_amount_fen, i.doc_id, i.created_at \
+    i.orig_amount_fen, i.doc_id, i.created_at, i.bgt_pman_id \
     FROM indicator i \
     JOIN ledger_account a ON a.account_id = i.bgt_id || '.a' \
     JOIN ledger_account f ON f.account_id = i.bgt_id || '.f' \
@@ -188,6 +188,8 @@ pub struct IndicatorRow {
     pub orig_amount_fen: i64,
     pub doc_id: Option<String>,
     pub created_at: String,
+    /// The budget line (BGT_PM_ANNUAL) this indicator was approved from, if any.
+    pub bgt_pman_id: Option<String>,
 }
 
 impl IndicatorRow {
@@ -277,6 +279,7 @@ where
         orig_amount_fen: row.try_get(34)?,
         doc_id: row.try_get(35)?,
         created_at: row.try_get(36)?,
+        bgt_pman_id: row.try_get(37)?,
     })
 }
 

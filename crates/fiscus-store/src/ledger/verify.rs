@@ -47,10 +47,13 @@ pub enum Check {
     /// A post or void that does not fit its pending transfer (unknown, other accounts, other
     /// held amount, more than held, or before it).
     PendingResolutionInvalid,
+    /// An approved budget line whose indicator is missing or does not name the line back
+    /// (`bgt_pman_id`), or an indicator naming a line that does not name it.
+    BudgetLineage,
 }
 
 impl Check {
-    pub const ALL: [Check; 10] = [
+    pub const ALL: [Check; 11] = [
         Check::AccountMalformed,
         Check::BalanceMismatch,
         Check::LedgerUnbalanced,
@@ -61,6 +64,7 @@ impl Check {
         Check::LineageOvergiven,
         Check::PendingResolvedTwice,
         Check::PendingResolutionInvalid,
+        Check::BudgetLineage,
     ];
 
     pub fn code(self) -> &'static str {
@@ -75,6 +79,7 @@ impl Check {
             Check::LineageOvergiven => "lineage_overgiven",
             Check::PendingResolvedTwice => "pending_resolved_twice",
             Check::PendingResolutionInvalid => "pending_resolution_invalid",
+            Check::BudgetLineage => "budget_lineage",
         }
     }
 }
@@ -115,7 +120,43 @@ pub async fn verify_ledger(db: &Db) -> Result<LedgerReport, StoreError> {
     overspent(tx, found).await?;
     lineage::check(tx, found).await?;
     pending_resolutions(tx, found).await?;
+    budget_lineage(tx, found).await?;
     Ok(report)
+}
+
+/// (h) Budget lineage: each approved line and its indicator name each other.
+async fn budget_lineage(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
+    let broken: Vec<(String, Option<String>, Option<String>)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT l.bgt_pman_id, l.bgt_id, i.bgt_pman_id FROM budget_line l LEFT JOIN indicator i ON i.bgt_id = l.bgt_id \
+         WHERE l.bgt_id IS NOT NULL AND (i.bgt_id IS NULL OR i.bgt_pman_id IS NULL OR i.bgt_pman_id <> l.bgt_pman_id) \
+         ORDER BY l.bgt_pman_id")
+        .fetch_all(&mut *conn)
+        .await?);
+    for (line, bgt_id, back) in broken {
+        found.push(Violation {
+            check: Check::BudgetLineage,
+            subject: line,
+            detail: format!(
+                "budget line names indicator {} which names line {}",
+                bgt_id.unwrap_or_default(),
+                back.unwrap_or_else(|| "none".to_owned())
+            ),
+        });
+    }
+    let orphans: Vec<(String, String)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT i.bgt_id, i.bgt_pman_id FROM indicator i LEFT JOIN budget_line l ON l.bgt_pman_id = i.bgt_pman_id \
+         WHERE i.bgt_pman_id IS NOT NULL AND (l.bgt_pman_id IS NULL OR l.bgt_id IS NULL OR l.bgt_id <> i.bgt_id) \
+         ORDER BY i.bgt_id")
+        .fetch_all(&mut *conn)
+        .await?);
+    for (bgt_id, line) in orphans {
+        found.push(Violation {
+            check: Check::BudgetLineage,
+            subject: bgt_id,
+            detail: format!("indicator names budget line {line} which does not name it back"),
+        });
+    }
+    Ok(())
 }
 
 /// A read-only transaction, so that every check sees the same ledger while writers go on.

@@ -3,6 +3,12 @@
 //! the wire body into a `ProjectDraft` (texts, as a form sends them) and that into a
 //! `ProjectInput`; the use cases in `fiscus_app::project` check roles, scope and the rules.
 //! Money is integer fen on the wire; an amount may also be given as 元 text (`"1234.50"`).
+//! The list filters by state, year, category and unit (the reserve pool is `status=reserved`)
+//! and exports to Excel; attachments are in `project/attachment.rs`, 一键测算 in
+//! `project/basic.rs`.
+
+pub mod attachment;
+pub mod basic;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use fiscus_app::ledger::query::parse_paging;
+use fiscus_app::project::list::ProjectFilter;
 use fiscus_app::project::{PROJECT_PAGE_ROWS_MAX, ProjectView};
 use fiscus_core::project::{
     EstimationLine, PlanLine, ProjectCategory, ProjectInput, ProjectState, TargetLevel1, TargetLine,
@@ -20,7 +27,7 @@ use fiscus_core::{AgencyCode, Fen, FiscalYear, Principal, Rejection};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiJson, ApiResult};
+use super::{ApiJson, ApiResult, xlsx_file_response};
 use crate::context::{ApiUser, RequestInfo};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -31,9 +38,12 @@ pub const PROJECT_PAGE_ROWS_DEFAULT: u32 = 20;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/projects", get(list).post(create))
+        .route("/api/v1/projects/export.xlsx", get(export))
         .route("/api/v1/projects/{pro_id}", get(detail).put(update))
         .route("/api/v1/projects/{pro_id}/declare", post(declare))
         .route("/api/v1/projects/{pro_id}/terminate", post(terminate))
+        .merge(attachment::routes())
+        .merge(basic::routes())
 }
 
 /// A project as typed: every field text, as a form or the wire gives it.
@@ -360,6 +370,7 @@ pub fn project_json(view: &ProjectView) -> Value {
         "pro_total_amt": row.pro_total_amt,
         "status": row.status,
         "status_label": view.state_label,
+        "pro_source": row.pro_source,
         "terminate_reason": row.terminate_reason,
         "plan": view.input.plan.iter().map(|l| json!({ "year": l.year, "amount": l.amount_fen.0 })).collect::<Vec<_>>(),
         "estimation": view.input.estimation.iter().map(|l| json!({
@@ -408,22 +419,39 @@ async fn list(
     let rid = &info.request_id;
     let params: BTreeMap<String, String> = params.into_iter().collect();
     let (page, page_size) = paging(&params).map_err(|e| ApiError::new(e, rid))?;
-    let status = project_status(params.get("status")).map_err(|e| ApiError::new(e, rid))?;
-    // One row more than the page tells whether another page follows.
-    let mut rows = state
+    let filter = ProjectFilter::parse(&params).map_err(|e| ApiError::new(e, rid))?;
+    let found = state
         .app
-        .projects(&user.principal, status.as_deref(), page, page_size)
+        .project_list(&user.principal, &filter, page, page_size)
         .await
         .map_err(|e| ApiError::new(e, rid))?;
-    let next = state
+    let items: Vec<Value> = found.rows.iter().map(project_json).collect();
+    Ok(Json(json!({
+        "items": items,
+        "page": page,
+        "page_size": page_size,
+        "has_more": found.has_more(page, page_size),
+        "total": found.count,
+        "total_amt": found.total_fen.0,
+    }))
+    .into_response())
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    info: RequestInfo,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let rid = &info.request_id;
+    let params: BTreeMap<String, String> = params.into_iter().collect();
+    let filter = ProjectFilter::parse(&params).map_err(|e| ApiError::new(e, rid))?;
+    let bytes = state
         .app
-        .projects(&user.principal, status.as_deref(), page + 1, page_size)
+        .export_projects(&user.principal, &filter)
         .await
         .map_err(|e| ApiError::new(e, rid))?;
-    rows.truncate(usize::try_from(page_size).unwrap_or(0));
-    let items: Vec<Value> = rows.iter().map(project_json).collect();
-    Ok(Json(json!({ "items": items, "page": page, "page_size": page_size, "has_more": !next.is_empty() }))
-        .into_response())
+    Ok(xlsx_file_response("projects", "项目库", bytes))
 }
 
 async fn create(
@@ -583,15 +611,23 @@ pub fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     let page =
         json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } });
     let page_size = json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": PROJECT_PAGE_ROWS_MAX } });
-    let status = json!({ "name": "status", "in": "query", "schema": { "type": "string" }, "description": "draft | declared | reserved | terminated" });
+    let status = json!({ "name": "status", "in": "query", "schema": { "type": "string" }, "description": "draft | declared | reserved（储备库）| terminated" });
+    let category = json!({ "name": "pro_cat_code", "in": "query", "schema": { "type": "string" }, "description": "1 人员类 | 2 运转类 | 3 特定目标类" });
+    let year_param = json!({ "name": "year", "in": "query", "schema": { "type": "integer" }, "description": "项目期限包含该年度" });
+    let unit = json!({ "name": "agency_code", "in": "query", "schema": { "type": "string" }, "description": "预算单位编码" });
     let entries: Vec<(&str, Value)> = vec![
         (
             "/api/v1/projects",
             json!({
-                "get": { "summary": "项目库列表（本人可见范围），新的在前", "tags": tags, "parameters": [status, page, page_size],
-                    "responses": ok("{items, page, page_size, has_more}") },
+                "get": { "summary": "项目库列表（本人可见范围），新的在前；储备库为 status=reserved", "tags": tags, "parameters": [status, category, year_param, unit, page, page_size],
+                    "responses": ok("{items, page, page_size, has_more, total, total_amt}") },
                 "post": { "summary": "新建项目（单位经办人，本单位），可同时申报", "tags": tags, "requestBody": body,
                     "responses": errors(json!({ "201": { "description": "新建的项目" } })) } }),
+        ),
+        (
+            "/api/v1/projects/export.xlsx",
+            json!({ "get": { "summary": "按查询条件导出项目（Excel，含合计行）", "tags": tags, "parameters": [status, category, year_param, unit],
+                "responses": ok("Excel 文件") } }),
         ),
         (
             "/api/v1/projects/{pro_id}",
@@ -614,4 +650,6 @@ pub fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     for (path, item) in entries {
         paths.insert(path.to_owned(), item);
     }
+    attachment::openapi_paths(paths, &errors);
+    basic::openapi_paths(paths, &errors);
 }

@@ -120,6 +120,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let budget_links = crate::pages::budget::nav_links(principal);
+    if !budget_links.is_empty() {
+        groups.push(NavGroup {
+            title: "预算编制",
+            items: budget_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     let payment_links = crate::pages::payment::nav_links(principal);
     if !payment_links.is_empty() {
         groups.push(NavGroup {

@@ -10,6 +10,9 @@
 mod assets;
 mod audit;
 mod auth;
+pub(crate) mod budget;
+mod budget_excel;
+mod budget_summary;
 pub(crate) mod flow;
 mod format;
 mod home;
@@ -44,10 +47,13 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree", get(tree::region_tree))
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
+        .merge(budget_summary::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())
         .merge(project::routes())
+        .merge(budget::routes())
+        .merge(budget_excel::routes())
         .route("/{entity}", get(records::list::list))
         .route(
             "/{entity}/new",

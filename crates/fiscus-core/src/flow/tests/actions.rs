@@ -230,3 +230,59 @@ fn allowed_actions_are_the_buttons() {
         [Approve, CopyTo, Remind]
     );
 }
+
+#[test]
+#[allow(clippy::expect_used, reason = "a test: expect is the assertion")]
+fn a_rejected_document_is_submitted_again_only_where_the_flow_allows_it() {
+    // Off by default: a rejection ends the document.
+    let mut world = world_in(Situation::Rejected);
+    check(
+        &mut world,
+        "clerk",
+        Command::Submit,
+        Err("flow_status_forbids_action"),
+    );
+    // Turned on (as for project declarations): a new round from the start node, by the
+    // submitter only; cancelling stays refused.
+    let mut world = world_in(Situation::Rejected);
+    world.definition.resubmit_after_reject = true;
+    let n_tasks = world.state.tasks.len() as u32;
+    check(&mut world, "liwei", Command::Submit, Err("not_submitter"));
+    check(
+        &mut world,
+        "clerk",
+        Command::Cancel,
+        Err("flow_status_forbids_action"),
+    );
+    let opened_first = format!("open #{} unit_review liwei 0", n_tasks + 1);
+    let Ok(outcome) = world.act("clerk", Command::Submit) else {
+        panic!("submitted again");
+    };
+    assert!(
+        outcome.contains(&"document submitted".to_owned()),
+        "{outcome:?}"
+    );
+    assert!(outcome.contains(&opened_first), "{outcome:?}");
+    assert_eq!(world.state.status, InstanceStatus::InProgress);
+    assert_eq!(
+        world.state.current_node.as_ref().map(|n| n.to_string()),
+        Some("unit_review".to_owned())
+    );
+    // The new round runs to approval like the first.
+    world.step("liwei", approve(n_tasks + 1));
+    let task = world
+        .state
+        .current_tasks()
+        .find(|t| t.status == TaskStatus::Open)
+        .cloned()
+        .expect("dept task");
+    world.step("zhao", approve(task.task_id.0));
+    assert_eq!(world.state.status, InstanceStatus::Approved);
+    // An approved document is not submitted again.
+    check(
+        &mut world,
+        "clerk",
+        Command::Submit,
+        Err("flow_status_forbids_action"),
+    );
+}

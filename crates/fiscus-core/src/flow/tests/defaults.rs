@@ -65,6 +65,12 @@ fn every_default_definition_is_valid() {
             doc_type.code()
         );
         assert_eq!(validate(&flow), Ok(()), "{}", doc_type.code());
+        assert_eq!(
+            flow.resubmit_after_reject,
+            doc_type == DocType::ProjectDeclaration,
+            "{}: only a rejected project declaration is declared again",
+            doc_type.code()
+        );
         let written = serde_json::to_string(&flow).unwrap_or_default();
         assert_eq!(parse(&written), flow, "{}: round trip", doc_type.code());
     }
@@ -116,13 +122,13 @@ fn every_default_definition_walks_to_approval() {
         ),
         (
             DocType::ProjectDeclaration,
-            &["dept_review", "business_review", "budget_review"],
             &[
                 "dept_review",
                 "business_review",
-                "budget_review",
-                "division_budget_review",
+                "performance_review",
+                "review_centre",
             ],
+            &[],
         ),
         (
             DocType::IndicatorAdjust,

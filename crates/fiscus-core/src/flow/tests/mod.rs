@@ -102,6 +102,7 @@ pub fn definition(nodes: Vec<NodeDefinition>, start_node: &str) -> FlowDefinitio
         nodes,
         start_node: code(start_node),
         allow_self_approval: false,
+        resubmit_after_reject: false,
     }
 }
 
@@ -135,6 +136,20 @@ pub fn people() -> CandidateTable {
         (dept_reviewers(), &["zhao"]),
         (business_division(), &["qian", "sunli", "zhou"]),
         (budget_division(), &["feng"]),
+        (
+            rule(
+                Role::PerformanceDivision,
+                OrgRelation::FinanceBureau { levels_up: 0 },
+            ),
+            &["jixiao"],
+        ),
+        (
+            rule(
+                Role::ReviewCentre,
+                OrgRelation::FinanceBureau { levels_up: 0 },
+            ),
+            &["pingshen"],
+        ),
         (
             rule(
                 Role::TreasuryDivision,

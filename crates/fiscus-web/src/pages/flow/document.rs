@@ -204,6 +204,8 @@ async fn render(
     };
     let project_card = if crate::pages::project::is_project_document(&document.doc_type) {
         crate::pages::project::card(&state.app, principal, doc_id).await
+    } else if crate::pages::budget::is_budget_document(&document.doc_type) {
+        crate::pages::budget::card(&state.app, principal, doc_id).await
     } else {
         None
     };

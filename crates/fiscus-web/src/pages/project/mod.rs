@@ -1,8 +1,13 @@
-//! The 项目库 pages: the list of the projects the viewer may see with status tabs and paging,
-//! 新建项目 / 修改 (basic fields, then the multi-year plan, estimation detail and performance
-//! targets as a fixed number of editable table rows; on a refusal the form comes back with
-//! the Chinese message and what was typed, nothing written), 项目详情 with 申报 and 终止, and
-//! the readable card of a `project_declaration` on the flow document page (`card`).
+//! The 项目库 pages: the list and the 储备库 (`list.rs`), 新建项目 / 修改 (basic fields, then
+//! the multi-year plan, estimation detail and performance targets as a fixed number of
+//! editable table rows; on a refusal the form comes back with the Chinese message and what
+//! was typed, nothing written), 项目详情 with 申报 (确认并申报 for a calculated project), 终止
+//! and the 附件 section (`attachment.rs`), 基本支出一键测算 (`basic.rs`), and the readable
+//! card of a `project_declaration` on the flow document page (`card`).
+
+mod attachment;
+mod basic;
+mod list;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
@@ -15,30 +20,35 @@ use fiscus_core::project::{ProjectCategory, ProjectState};
 use fiscus_core::{Fen, Principal, Rejection, Role};
 use maud::{Markup, html};
 
-use crate::api::project::{ProjectDraft, TARGET_LEVEL1, project_status};
+use crate::api::project::{ProjectDraft, TARGET_LEVEL1};
 use crate::context::{CurrentUser, PageUser, RequestInfo, percent_encode};
 use crate::error::describe;
 use crate::pages::flow::document_href;
-use crate::pages::layout::{self, csrf_field, heading, notice_error, notice_ok, url};
-use crate::pages::payment::{or_dash, pager, when, yuan};
+use crate::pages::layout::{self, csrf_field, heading, notice_error, notice_ok};
+use crate::pages::payment::{or_dash, when, yuan};
 use crate::pages::{PageError, PageResult};
 use crate::state::AppState;
 
 type Pairs = Vec<(String, String)>;
 
-const PAGE_ROWS: i64 = 20;
 const PLAN_ROWS: usize = 5;
 const ESTIMATION_ROWS: usize = 8;
 const TARGET_ROWS: usize = 8;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/projects", get(list))
+        .route("/projects", get(list::list))
         .route("/projects/new", get(new_form).post(create))
+        .route("/projects/basic", get(basic::form).post(basic::calculate))
         .route("/projects/{pro_id}", get(detail))
         .route("/projects/{pro_id}/edit", get(edit_form).post(update))
         .route("/projects/{pro_id}/declare", post(declare))
         .route("/projects/{pro_id}/terminate", post(terminate))
+        .route("/projects/{pro_id}/attachments", post(attachment::upload))
+        .route(
+            "/projects/{pro_id}/attachments/{att_id}/delete",
+            post(attachment::delete),
+        )
 }
 
 /// A unit clerk of a unit writes and declares its projects.
@@ -57,6 +67,8 @@ fn is_finance(principal: &Principal) -> bool {
         && [
             Role::BudgetDivision,
             Role::BusinessDivision,
+            Role::PerformanceDivision,
+            Role::ReviewCentre,
             Role::TreasuryDivision,
         ]
         .into_iter()
@@ -66,9 +78,17 @@ fn is_finance(principal: &Principal) -> bool {
 /// The navigation links of the 项目库 group that `principal` may use.
 pub fn nav_links(principal: &Principal) -> Vec<(&'static str, &'static str)> {
     if is_unit_clerk(principal) {
-        vec![("/projects", "项目库"), ("/projects/new", "新建项目")]
+        vec![
+            ("/projects", "项目库"),
+            ("/projects/new", "新建项目"),
+            ("/projects/basic", "基本支出一键测算"),
+            ("/projects?status=reserved", "储备库"),
+        ]
     } else if is_finance(principal) {
-        vec![("/projects", "项目库")]
+        vec![
+            ("/projects", "项目库"),
+            ("/projects?status=reserved", "储备库"),
+        ]
     } else {
         Vec::new()
     }
@@ -101,81 +121,6 @@ fn page_param(query: &Pairs) -> i64 {
         .ok()
         .filter(|p| (1..=100_000).contains(p))
         .unwrap_or(1)
-}
-
-async fn list(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    info: RequestInfo,
-    Query(query): Query<Pairs>,
-) -> PageResult {
-    let rid = &info.request_id;
-    let status_text = value(&query, "status");
-    let status = project_status(Some(&status_text)).map_err(|e| PageError::new(e, rid))?;
-    let page = page_param(&query);
-    let app = &state.app;
-    let rows = app
-        .projects(&user.principal, status.as_deref(), page, PAGE_ROWS)
-        .await
-        .map_err(|e| PageError::new(e, rid))?;
-    let has_more = !app
-        .projects(&user.principal, status.as_deref(), page + 1, PAGE_ROWS)
-        .await
-        .map_err(|e| PageError::new(e, rid))?
-        .is_empty();
-    let clerk = is_unit_clerk(&user.principal);
-    let href = |page: i64| {
-        url(
-            "/projects",
-            &[("status", &status_text), ("page", &page.to_string())],
-        )
-    };
-    let actions = html! {
-        @if clerk { a class="button primary" href="/projects/new" { "新建项目" } }
-    };
-    let content = html! {
-        (heading(&[("", "项目库")], "项目库", actions))
-        div class="tabs" {
-            a href="/projects" class=[status_text.is_empty().then_some("active")] { "全部" }
-            @for state in ProjectState::ALL {
-                a href=(url("/projects", &[("status", state.code())])) class=[(status_text == state.code()).then_some("active")] { (state.label()) }
-            }
-        }
-        @if rows.is_empty() {
-            div class="card empty" {
-                p { @if status_text.is_empty() { "项目库中还没有项目。" } @else { "没有这个状态的项目。" } }
-                @if clerk { p { a class="button primary" href="/projects/new" { "新建第一个项目" } } }
-            }
-        } @else {
-            div class="table-wrap" {
-                table class="data" {
-                    thead { tr {
-                        th { "项目编码" } th { "项目名称" } th { "预算单位" } th { "类别" } th { "期限" } th class="num" { "项目总额（元）" } th { "状态" }
-                    } }
-                    tbody {
-                        @for view in &rows {
-                            @let row = &view.row;
-                            tr {
-                                td class="nowrap code" { a href=(project_href(&row.pro_id)) { (row.pro_code) } }
-                                td { a href=(project_href(&row.pro_id)) { (row.pro_name) } }
-                                td class="code" { (row.agency_code) }
-                                td class="nowrap" { (category_name(&row.pro_cat_code)) }
-                                td class="nowrap" { (row.pro_start_year) "–" (row.pro_end_year) }
-                                td class="num" { (yuan(row.pro_total_amt)) }
-                                td { (state_badge(&row.status)) }
-                            }
-                        }
-                    }
-                }
-            }
-            (pager(
-                html! { "第 " (page) " 页，每页 " (PAGE_ROWS) " 条" },
-                (page > 1).then(|| href(page - 1)),
-                has_more.then(|| href(page + 1)),
-            ))
-        }
-    };
-    Ok(layout::page(&user, "项目库", "/projects", content).into_response())
 }
 
 fn value(pairs: &Pairs, name: &str) -> String {
@@ -617,12 +562,53 @@ async fn detail(
         .project(&user.principal, &pro_id)
         .await
         .map_err(|e| PageError::new(e, rid))?;
-    Ok(detail_page(&user, &view, &query, StatusCode::OK, None))
+    let attachments = state
+        .app
+        .project_attachments(&user.principal, &pro_id)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    Ok(detail_page(
+        &user,
+        &view,
+        &attachments,
+        &query,
+        StatusCode::OK,
+        None,
+    ))
+}
+
+/// The detail page after a refused action: the project as it is now, with the reason.
+async fn render_detail(
+    state: &AppState,
+    user: &CurrentUser,
+    pro_id: &str,
+    rid: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
+    let app = &state.app;
+    let view = app
+        .project(&user.principal, pro_id)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    let attachments = app
+        .project_attachments(&user.principal, pro_id)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    Ok(detail_page(
+        user,
+        &view,
+        &attachments,
+        &Vec::new(),
+        status,
+        error,
+    ))
 }
 
 fn detail_page(
     user: &CurrentUser,
     view: &ProjectView,
+    attachments: &[fiscus_store::project::attachment::AttachmentRow],
     query: &Pairs,
     status: StatusCode,
     error: Option<String>,
@@ -632,22 +618,36 @@ fn detail_page(
     let clerk = is_unit_clerk(&user.principal)
         && user.principal.agency_code().map(|c| c.as_str()) == Some(row.agency_code.as_str());
     let may_declare = clerk && project_state.is_editable();
+    let may_edit = may_declare && !view.is_calculated();
     let may_terminate = is_budget(&user.principal) && project_state.may_terminate();
     let ok = match value(query, "ok").as_str() {
         "created" => Some("项目已保存为草稿。"),
         "saved" => Some("修改已保存。"),
         "declared" => Some("项目已申报，进入审核流程。"),
         "terminated" => Some("项目已终止。"),
+        "attached" => Some("附件已上传。"),
+        "detached" => Some("附件已删除。"),
         _ => None,
     };
     let error = error.or_else(|| Some(value(query, "error")).filter(|e| !e.is_empty()));
+    let (declare_label, declare_confirm) = if view.is_calculated() {
+        ("确认并申报", "确认测算结果并申报吗？申报后不能再重新测算。")
+    } else {
+        ("申报", "确定申报这个项目吗？申报后不能再修改。")
+    };
     let actions = html! {
-        @if may_declare {
+        @if may_edit {
             a class="button" href=(format!("{}/edit", project_href(&row.pro_id))) { "修改" }
             " "
+        }
+        @if may_declare && view.is_calculated() {
+            a class="button" href="/projects/basic" { "重新测算" }
+            " "
+        }
+        @if may_declare {
             form method="post" action=(format!("{}/declare", project_href(&row.pro_id))) class="inline" {
                 (csrf_field(user))
-                button type="submit" class="button primary" data-confirm="确定申报这个项目吗？申报后不能再修改。" { "申报" }
+                button type="submit" class="button primary" data-confirm=(declare_confirm) { (declare_label) }
             }
         }
         " "
@@ -662,7 +662,11 @@ fn detail_page(
             (fields(view))
             p class="muted small" { "创建：" (row.created_by) " · " (when(Some(&row.created_at))) " · 最后修改：" (when(Some(&row.updated_at))) }
         }
+        @if view.is_calculated() && may_declare {
+            p class="hint" { "本项目由基本支出一键测算生成：测算明细为在职人数×支出标准。人员或标准有变化时请重新测算；核对无误后点击「确认并申报」。" }
+        }
         div class="card" { (tables(view)) }
+        (attachment::section(user, &row.pro_id, attachments, may_declare))
         @if may_terminate {
             form method="post" action=(format!("{}/terminate", project_href(&row.pro_id))) class="card record-form" {
                 (csrf_field(user))
@@ -701,17 +705,7 @@ async fn declare(
         }
         Err(error @ AppError::Rejected(_)) => {
             let (status, message) = refused(&error, rid, "项目未申报。");
-            let view = app
-                .project(&user.principal, &pro_id)
-                .await
-                .map_err(|e| PageError::new(e, rid))?;
-            Ok(detail_page(
-                &user,
-                &view,
-                &Vec::new(),
-                status,
-                Some(message),
-            ))
+            render_detail(&state, &user, &pro_id, rid, status, Some(message)).await
         }
         Err(error) => Err(PageError::new(error, rid)),
     }
@@ -737,17 +731,7 @@ async fn terminate(
         }
         Err(error @ AppError::Rejected(_)) => {
             let (status, message) = refused(&error, rid, "项目未终止。");
-            let view = app
-                .project(&user.principal, &pro_id)
-                .await
-                .map_err(|e| PageError::new(e, rid))?;
-            Ok(detail_page(
-                &user,
-                &view,
-                &Vec::new(),
-                status,
-                Some(message),
-            ))
+            render_detail(&state, &user, &pro_id, rid, status, Some(message)).await
         }
         Err(error) => Err(PageError::new(error, rid)),
     }
