@@ -1,6 +1,8 @@
-//! Budget compilation over the JSON API, on both backends: a whole 二上二下 cycle for a unit
-//! of the first division (一上 报送 and review, 一下 control numbers issued and distributed,
-//! 二上 报送 and review, 批复 into indicators the clerk can then see), scope (another
+//! Budget compilation over the JSON API, on both backends: a whole 二上二下 cycle for the
+//! first division's own level, with a unit and its competent department each compiling (一上
+//! 报送 and review, 一下 control numbers issued and distributed to both, 二上 报送 and review,
+//! the department's consolidated list, 批复 refused while one is still in review, then
+//! approved into indicators the clerk can see), scope (another
 //! division's clerk gets 404, the wrong role 403), and bad input (each a clean 4xx with a
 //! Chinese message and the sheet unchanged).
 
@@ -18,6 +20,9 @@ const YEAR: i64 = 2028;
 const DEPT: &str = "660100101";
 const DEPT_REVIEWER: &str = "u660100101_reviewer";
 const APPROVER: &str = "u660100101001_approver";
+/// The department compiles its own budget too.
+const DEPT_CLERK: &str = "u660100101_clerk";
+const DEPT_APPROVER: &str = "u660100101_approver";
 
 /// Creates a project of the clerk's unit through the API and puts it in the reserve pool
 /// directly (its declaration flow is tested elsewhere); returns its pro_code.
@@ -116,12 +121,20 @@ async fn budget_two_up_two_down(t_db: TestDb) {
     let reviewer = t.as_user(DEPT_REVIEWER).await;
     let business = t.as_user(BUSINESS).await;
     let budget = t.as_user(BUDGET).await;
-    let people = [&approver, &reviewer, &business, &budget];
+    let dept_clerk = t.as_user(DEPT_CLERK).await;
+    let dept_approver = t.as_user(DEPT_APPROVER).await;
+    let people = [&approver, &dept_approver, &reviewer, &business, &budget];
     let projects = [
         reserved_project(&t, &clerk, "1", "人员经费").await,
         reserved_project(&t, &clerk, "2", "公用经费").await,
         reserved_project(&t, &clerk, "3", "信息化建设").await,
     ];
+    let dept_projects = [
+        reserved_project(&t, &dept_clerk, "1", "机关人员经费").await,
+        reserved_project(&t, &dept_clerk, "2", "机关公用经费").await,
+        reserved_project(&t, &dept_clerk, "3", "党建活动").await,
+    ];
+    let dept_sheet = format!("/api/v1/budget/sheets/{YEAR}/{DEPT}");
 
     // 一上.
     let saved = clerk
@@ -152,14 +165,36 @@ async fn budget_two_up_two_down(t_db: TestDb) {
     let distributed = reviewer
         .post(
             &format!("/api/v1/budget/controls/{YEAR}/{DEPT}"),
-            &json!({ "items": [ { "agency_code": UNIT, "amount": 100_000_000 } ] }),
+            &json!({ "items": [
+                { "agency_code": UNIT, "amount": 100_000_000 },
+                { "agency_code": DEPT, "amount": 50_000_000 },
+            ] }),
         )
         .await;
     assert_eq!(distributed.status, 200, "{}", distributed.text());
     let controls = reviewer
         .get(&format!("/api/v1/budget/controls?year={YEAR}&kind=dept"))
         .await;
-    assert_eq!(controls.json()["rows"][0]["distributed_fen"], 100_000_000);
+    assert_eq!(controls.json()["rows"][0]["distributed_fen"], 150_000_000);
+
+    // The department's own budget goes straight to 二上 and into review.
+    let saved = dept_clerk
+        .send(
+            Method::PUT,
+            &dept_sheet,
+            Body::Json(&tables(&dept_projects, 50_000_000)),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    assert_eq!(saved.json()["sheet"]["stage"], "two_up");
+    let dept_submitted = dept_clerk
+        .post(&format!("{dept_sheet}/submit"), &json!({}))
+        .await;
+    assert_eq!(dept_submitted.status, 200, "{}", dept_submitted.text());
+    let dept_doc = dept_submitted.json()["doc_id"]
+        .as_str()
+        .expect("doc")
+        .to_owned();
     let sheet = clerk.get(&sheet_path()).await.json();
     assert_eq!(sheet["sheet"]["stage"], "two_up");
     assert_eq!(
@@ -192,6 +227,26 @@ async fn budget_two_up_two_down(t_db: TestDb) {
         ))
         .await;
     assert_eq!(listed.json()["total"], 1, "{}", listed.text());
+    // The competent department sees its units together (consolidation).
+    let consolidated = reviewer
+        .get(&format!(
+            "/api/v1/budget/sheets?year={YEAR}&dept_code={DEPT}"
+        ))
+        .await;
+    assert_eq!(consolidated.json()["total"], 2, "{}", consolidated.text());
+    let early = budget
+        .post(
+            &format!("/api/v1/budget/approve/{YEAR}/{REGION}"),
+            &json!({ "doc_no": "师财预〔2028〕1号", "doc_title": "2028年部门预算批复" }),
+        )
+        .await;
+    assert_rejected(
+        &early,
+        422,
+        "budget_region_not_ready",
+        "department still in review",
+    );
+    assert_eq!(drive(&people, &dept_doc).await, "approved");
 
     // 二下: 批复 into indicators.
     let approved = budget
@@ -201,8 +256,9 @@ async fn budget_two_up_two_down(t_db: TestDb) {
         )
         .await;
     assert_eq!(approved.status, 200, "{}", approved.text());
-    assert_eq!(approved.json()["indicators_created"], 3);
-    assert_eq!(approved.json()["total_fen"], 100_000_000);
+    assert_eq!(approved.json()["units"], 2);
+    assert_eq!(approved.json()["indicators_created"], 6);
+    assert_eq!(approved.json()["total_fen"], 150_000_000);
     let sheet = clerk.get(&sheet_path()).await.json();
     assert_eq!(sheet["sheet"]["stage"], "approved");
     for line in sheet["lines"].as_array().expect("lines") {
