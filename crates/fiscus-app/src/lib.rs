@@ -1,6 +1,7 @@
 //! Use cases of Fiscus. Each public operation checks the role matrix, validates with the
 //! core, and writes through the store in one transaction together with its audit entry.
 
+pub mod accounting;
 pub mod auth;
 pub mod bank;
 pub mod budget;

@@ -1,6 +1,7 @@
 //! The pure domain of Fiscus: typed codes, money, the organization tree, roles, data scope,
 //! validation of master-data commands and the closed set of business rejections. No IO.
 
+pub mod accounting;
 pub mod budget;
 pub mod code;
 pub mod flow;

@@ -207,6 +207,24 @@ pub enum Rejection {
     BudgetRegionNotReady { pending: i64 },
     #[error("adjustment_invalid")]
     AdjustmentInvalid { detail: &'static str },
+    // Accounting (会计核算).
+    #[error("voucher_unbalanced")]
+    VoucherUnbalanced { debit_fen: i64, credit_fen: i64 },
+    #[error("voucher_invalid")]
+    VoucherInvalid { detail: &'static str },
+    #[error("account_not_postable")]
+    AccountNotPostable { account_code: String },
+    #[error("period_closed")]
+    PeriodClosed { period: String },
+    #[error("period_has_unposted")]
+    PeriodHasUnposted { n_unposted: i64 },
+    #[error("voucher_state_forbids")]
+    VoucherStateForbids {
+        action: &'static str,
+        state: &'static str,
+    },
+    #[error("poster_is_creator")]
+    PosterIsCreator,
     #[error("signature_invalid")]
     SignatureInvalid,
     #[error("message_invalid")]
@@ -517,6 +535,24 @@ impl Rejection {
                 "本区划还有 {pending} 个单位的二上预算未审核通过，不能批复"
             ),
             AdjustmentInvalid { detail } => format!("调整调剂单据有误：{detail}"),
+            VoucherUnbalanced {
+                debit_fen,
+                credit_fen,
+            } => format!(
+                "凭证借贷不平衡：借方合计 {} 元，贷方合计 {} 元",
+                crate::Fen(*debit_fen).to_yuan_string(),
+                crate::Fen(*credit_fen).to_yuan_string()
+            ),
+            VoucherInvalid { detail } => format!("会计凭证有误：{detail}"),
+            AccountNotPostable { account_code } => {
+                format!("会计科目「{account_code}」不存在或不是末级科目，不能记账")
+            }
+            PeriodClosed { period } => format!("会计期间 {period} 已结账，不能再录入或记账"),
+            PeriodHasUnposted { n_unposted } => {
+                format!("本期还有 {n_unposted} 张凭证未记账，不能结账")
+            }
+            VoucherStateForbids { action, state } => format!("{state}的凭证不能{action}"),
+            PosterIsCreator => "记账人不能是凭证的制单人".to_owned(),
             SignatureInvalid => "报文签名验证失败，已拒收".into(),
             MessageInvalid { detail } => format!("报文格式有误：{detail}"),
             MessageOutOfOrder => "报文早于其前序报文到达，未处理，请稍后重发".into(),
@@ -715,6 +751,25 @@ impl Rejection {
             AdjustmentInvalid {
                 detail: "调剂的调出与调入金额须相等",
             },
+            VoucherUnbalanced {
+                debit_fen: 100_000,
+                credit_fen: 90_000,
+            },
+            VoucherInvalid {
+                detail: "至少需要两行分录",
+            },
+            AccountNotPostable {
+                account_code: "7101".into(),
+            },
+            PeriodClosed {
+                period: "2026-03".into(),
+            },
+            PeriodHasUnposted { n_unposted: 2 },
+            VoucherStateForbids {
+                action: "审核",
+                state: "已记账",
+            },
+            PosterIsCreator,
             SignatureInvalid,
             MessageInvalid {
                 detail: "缺少 VoucherNo",
@@ -802,6 +857,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 106);
+        assert_eq!(examples.len(), 113);
     }
 }

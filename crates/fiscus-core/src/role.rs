@@ -190,6 +190,10 @@ pub enum Resource {
     /// budget division issues control numbers, pre-releases and approves. Reviews act through
     /// the flow, not by writing the budget.
     Budget,
+    /// The accounting books (会计核算): the treasury division keeps its region's 财政总会计,
+    /// a unit's clerk keeps the unit's 财务会计 and 预算会计; auditors and the other finance
+    /// and unit roles read. Which book a writer may touch follows from its organisation.
+    Accounting,
 }
 
 /// The permission matrix. Reads of master data are open to every role inside its scope;
@@ -205,12 +209,13 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
         Action::Read => match resource {
             User | AuditLog => matches!(role, SysAdmin | Auditor),
             Indicator | Reservation | LedgerControl | Project | Budget => true,
+            Accounting => !matches!(role, SysAdmin | PerformanceDivision | ReviewCentre),
             _ => master_data,
         },
         Action::Write => match (role, resource) {
             (SysAdmin, _) => !matches!(
                 resource,
-                AuditLog | Indicator | Reservation | Project | Budget
+                AuditLog | Indicator | Reservation | Project | Budget | Accounting
             ),
             (BudgetDivision, Agency | Person | Standard) => true,
             (TreasuryDivision, AgencyAccount) => true,
@@ -220,6 +225,7 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
             (BudgetDivision, LedgerControl) => true,
             (UnitClerk | BudgetDivision, Project) => true,
             (UnitClerk | DeptReviewer | BudgetDivision, Budget) => true,
+            (TreasuryDivision | UnitClerk, Accounting) => true,
             _ => false,
         },
     }
@@ -273,6 +279,14 @@ mod tests {
             (Role::Auditor, Read, Project, true),
             (Role::DeptReviewer, Read, Project, true),
             (Role::ReviewCentre, Read, Project, true),
+            (Role::TreasuryDivision, Write, Accounting, true),
+            (Role::UnitClerk, Write, Accounting, true),
+            (Role::UnitApprover, Write, Accounting, false),
+            (Role::BudgetDivision, Write, Accounting, false),
+            (Role::SysAdmin, Write, Accounting, false),
+            (Role::Auditor, Write, Accounting, false),
+            (Role::Auditor, Read, Accounting, true),
+            (Role::SysAdmin, Read, Accounting, false),
         ];
         for (role, action, resource, expected) in cases {
             assert_eq!(

@@ -3,6 +3,7 @@
 //! `on_tx!` macros to the concrete sqlx types (no `sqlx::Any`). On SQLite every write
 //! transaction runs on one writer connection and starts with `BEGIN IMMEDIATE`.
 
+pub mod accounting;
 pub mod audit;
 pub mod auth;
 pub mod bank;

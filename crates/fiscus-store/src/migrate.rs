@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_project_attachment.sql"),
         postgres: include_str!("../migrations/postgres/0008_project_attachment.sql"),
     },
+    Migration {
+        version: 9,
+        name: "accounting",
+        sqlite: include_str!("../migrations/sqlite/0009_accounting.sql"),
+        postgres: include_str!("../migrations/postgres/0009_accounting.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

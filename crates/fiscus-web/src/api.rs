@@ -20,6 +20,7 @@ use crate::context::{ApiUser, RequestInfo, clear_session_cookie, session_cookie}
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod accounting;
 pub mod bank;
 pub mod budget;
 mod flow;
@@ -32,6 +33,7 @@ pub use import::XLSX_CONTENT_TYPE;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(accounting::routes())
         .merge(bank::routes())
         .merge(budget::routes())
         .merge(flow::routes())

@@ -112,7 +112,14 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | BudgetChecksFailed { .. }
         | ControlNumberExceeded { .. }
         | BudgetRegionNotReady { .. }
-        | AdjustmentInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | AdjustmentInvalid { .. }
+        | VoucherUnbalanced { .. }
+        | VoucherInvalid { .. }
+        | AccountNotPostable { .. }
+        | PeriodClosed { .. }
+        | PeriodHasUnposted { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        VoucherStateForbids { .. } => StatusCode::CONFLICT,
+        PosterIsCreator => StatusCode::FORBIDDEN,
         AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         SignatureInvalid => StatusCode::FORBIDDEN,
         BankUnavailable => StatusCode::SERVICE_UNAVAILABLE,

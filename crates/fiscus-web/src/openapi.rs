@@ -188,6 +188,7 @@ pub fn document() -> Value {
         simple("查看人员证件号码明文（记入审计）", "get"),
     );
     flow_paths(&mut paths, &mut schemas);
+    crate::api::accounting::openapi_paths(&mut paths);
     crate::api::ledger::openapi_paths(&mut paths);
     crate::api::payment::openapi_paths(&mut paths);
     crate::api::project::openapi_paths(&mut paths);

@@ -11,6 +11,8 @@
 #[path = "http/helpers.rs"]
 mod helpers;
 
+#[path = "http/accounting.rs"]
+mod accounting;
 #[path = "http/api.rs"]
 mod api;
 #[path = "http/auth.rs"]

@@ -186,6 +186,7 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
     if count_rows(&mut tx, "code_item").await? == 0 {
         crate::codes::load_national(&mut tx, crate::codes::SHIPPED_YEAR).await?;
     }
+    crate::accounting::load_charts(&mut tx, crate::accounting::SHIPPED_CHART_YEAR).await?;
     let next_year = i64::from(crate::codes::SHIPPED_YEAR) + 1;
     fiscus_store::codes::copy_year(
         &mut tx,
