@@ -20,7 +20,7 @@ pub struct ProjectFacts {
     pub category: ProjectCategory,
     /// 已入库 (in the reserve pool).
     pub reserved: bool,
-    /// The project belongs to the unit (or to its department's subtree).
+    /// The project belongs to the unit itself.
     pub own: bool,
 }
 
