@@ -6,7 +6,7 @@
 use fiscus_core::budget::{SheetMove, SheetStatus, Stage};
 use fiscus_core::ledger::BgtId;
 use fiscus_core::ledger::indicator::IndicatorDraft;
-use fiscus_core::ledger::operation::{Operation, Plan, plan};
+use fiscus_core::ledger::operation::{Operation, Plan, PlanFacts, plan};
 use fiscus_core::{Fen, Principal, Rejection, Role};
 use fiscus_store::Tx;
 use fiscus_store::audit::now;
@@ -84,7 +84,12 @@ pub(crate) async fn write_moves(
     let today = now().get(..10).unwrap_or_default().to_owned();
     let mut created = Vec::new();
     let mut counter = 0_usize;
-    for (chunk_no, chunk) in moves.chunks(LINES_PER_WRITE).enumerate() {
+    // A new indicator's plan needs only the control table: read it once, not per line.
+    let enter_facts = PlanFacts {
+        controls: fiscus_store::ledger::controls(tx).await?,
+        ..PlanFacts::default()
+    };
+    for chunk in moves.chunks(LINES_PER_WRITE) {
         let mut merged = Plan::default();
         for ledger_move in chunk {
             counter += 1;
@@ -104,7 +109,14 @@ pub(crate) async fn write_moves(
                     amount: Fen(-*delta),
                 },
             };
-            let facts = crate::ledger::ops::plan_facts(tx, &operation).await?;
+            let changed_facts;
+            let facts = match ledger_move {
+                LedgerMove::Enter { .. } => &enter_facts,
+                LedgerMove::Change { .. } => {
+                    changed_facts = crate::ledger::ops::plan_facts(tx, &operation).await?;
+                    &changed_facts
+                }
+            };
             let mut id_error = None;
             let mut new_id = || match crate::crypto::random_id() {
                 Ok(id) => BgtId::generated(id),
@@ -115,7 +127,7 @@ pub(crate) async fn write_moves(
             };
             let planned = plan(
                 &operation,
-                &facts,
+                facts,
                 &format!("{batch_id}-{counter}"),
                 &mut new_id,
             )?;
@@ -128,7 +140,6 @@ pub(crate) async fn write_moves(
             merged.new_indicators.extend(planned.new_indicators);
             merged.transfers.extend(planned.transfers);
         }
-        let _ = chunk_no;
         crate::ledger::ops::write_plan(tx, &merged, batch_id, actor).await?;
     }
     Ok(created)

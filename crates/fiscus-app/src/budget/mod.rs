@@ -466,16 +466,7 @@ impl App {
         }
         for (row, agency) in &changed {
             store::upsert_control(&mut tx, row).await?;
-            open_two_up(
-                &mut tx,
-                who,
-                fiscal_year,
-                agency,
-                dept_code,
-                &at,
-                &mut versions,
-            )
-            .await?;
+            open_two_up(&mut tx, who, fiscal_year, agency, &at, &mut versions).await?;
         }
         store::append_versions(&mut tx, &versions).await?;
         audit(
@@ -783,11 +774,9 @@ async fn open_two_up(
     who: &Principal,
     fiscal_year: i64,
     agency: &facts::AgencyFacts,
-    dept_code: &str,
     at: &str,
     versions: &mut Vec<VersionRow>,
 ) -> Result<(), AppError> {
-    let _ = dept_code;
     match store::sheet_of_agency(tx, fiscal_year, &agency.agency_code).await? {
         None => {
             let sheet = new_sheet(who, fiscal_year, agency, Stage::TwoUp, at)?;
