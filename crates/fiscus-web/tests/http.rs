@@ -13,6 +13,10 @@ mod helpers;
 
 #[path = "http/accounting.rs"]
 mod accounting;
+#[path = "http/accounting_browser.rs"]
+mod accounting_browser;
+#[path = "http/accounting_pages.rs"]
+mod accounting_pages;
 #[path = "http/api.rs"]
 mod api;
 #[path = "http/auth.rs"]

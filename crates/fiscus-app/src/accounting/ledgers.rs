@@ -35,6 +35,15 @@ pub struct TrialBalance {
     pub balanced: bool,
 }
 
+/// One month of a book-year for the 月末结账 page.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PeriodStatus {
+    pub period: i64,
+    pub closed: bool,
+    /// Vouchers of the month not posted yet.
+    pub n_unposted: i64,
+}
+
 fn add(a: i64, b: i64) -> Result<i64, AppError> {
     a.checked_add(b)
         .ok_or_else(|| AppError::Internal("ledger total overflows".into()))
@@ -177,5 +186,55 @@ impl App {
             total,
             balanced,
         })
+    }
+
+    /// The chart of `book_type` in `fiscal_year`, by code (every reader of the books).
+    pub async fn accounting_chart(
+        &self,
+        who: &Principal,
+        book_type: &str,
+        fiscal_year: i32,
+    ) -> Result<Vec<store::AccountRow>, AppError> {
+        if !who.can(Action::Read, Resource::Accounting) {
+            return Err(Rejection::Forbidden.into());
+        }
+        Ok(store::accounts(&self.db, i64::from(fiscal_year), book_type).await?)
+    }
+
+    /// The twelve months of a book-year a reader may see: closed or not, and how many of
+    /// their vouchers are not posted.
+    pub async fn accounting_periods(
+        &self,
+        who: &Principal,
+        book: &BookKey,
+        fiscal_year: i32,
+    ) -> Result<Vec<PeriodStatus>, AppError> {
+        self.check_book_visible(who, book).await?;
+        let year = i64::from(fiscal_year);
+        let mut tx = self.db.begin().await?;
+        let mut months = Vec::with_capacity(12);
+        for period in 1..=12 {
+            months.push(PeriodStatus {
+                period,
+                closed: store::period_closed(&mut tx, book, year, period).await?,
+                n_unposted: store::count_unposted(&mut tx, book, year, period).await?,
+            });
+        }
+        Ok(months)
+    }
+
+    /// How many vouchers `who` may see match `filter`, and the sum of their amounts (fen).
+    pub async fn accounting_voucher_totals(
+        &self,
+        who: &Principal,
+        filter: &store::VoucherFilter,
+    ) -> Result<(i64, i64), AppError> {
+        if !who.can(Action::Read, Resource::Accounting) {
+            return Err(Rejection::Forbidden.into());
+        }
+        Ok(
+            store::count_vouchers(&self.db, fiscus_store::records::Viewer::User(who), filter)
+                .await?,
+        )
     }
 }

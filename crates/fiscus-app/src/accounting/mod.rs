@@ -21,7 +21,7 @@ use fiscus_store::{Bind, Tx};
 use crate::{App, AppError};
 
 pub use entry::{ManualLine, ManualVoucher};
-pub use ledgers::{GeneralLedgerRow, SubsidiaryRow, TrialBalance};
+pub use ledgers::{GeneralLedgerRow, PeriodStatus, SubsidiaryRow, TrialBalance};
 
 /// The fiscal year whose charts are shipped.
 pub const SHIPPED_CHART_YEAR: i32 = 2026;

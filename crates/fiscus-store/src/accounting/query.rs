@@ -46,20 +46,60 @@ pub struct VoucherFilter {
     pub period: Option<i64>,
     pub status: Option<String>,
     pub event_id: Option<String>,
+    /// Part of the summary or of the voucher number.
+    pub search: Option<String>,
+    /// The order of a page.
+    pub sort: VoucherSort,
 }
 
-/// Vouchers in scope, by date then id, one page.
-pub async fn list_vouchers(
-    db: &Db,
-    viewer: Viewer<'_>,
-    filter: &VoucherFilter,
-    page: i64,
-    page_size: i64,
-) -> Result<Vec<VoucherRow>, StoreError> {
-    let mut sql = Sql::new(VOUCHER_SELECT);
-    sql.push(" WHERE 1 = 1");
+/// How a voucher page is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VoucherSort {
+    /// By date, then number (the book's order).
+    #[default]
+    DateAsc,
+    DateDesc,
+    NoAsc,
+    NoDesc,
+}
+
+impl VoucherSort {
+    pub fn code(self) -> &'static str {
+        match self {
+            VoucherSort::DateAsc => "date",
+            VoucherSort::DateDesc => "-date",
+            VoucherSort::NoAsc => "no",
+            VoucherSort::NoDesc => "-no",
+        }
+    }
+
+    /// The sort a query names; anything else is the default.
+    pub fn parse(text: &str) -> VoucherSort {
+        [
+            VoucherSort::DateAsc,
+            VoucherSort::DateDesc,
+            VoucherSort::NoAsc,
+            VoucherSort::NoDesc,
+        ]
+        .into_iter()
+        .find(|sort| sort.code() == text)
+        .unwrap_or_default()
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            VoucherSort::DateAsc => " ORDER BY v.voucher_date, v.voucher_id",
+            VoucherSort::DateDesc => " ORDER BY v.voucher_date DESC, v.voucher_id DESC",
+            VoucherSort::NoAsc => " ORDER BY v.voucher_id",
+            VoucherSort::NoDesc => " ORDER BY v.voucher_id DESC",
+        }
+    }
+}
+
+/// Appends the conditions of `filter` and of the viewer's scope.
+fn push_voucher_filter(sql: &mut Sql, viewer: Viewer<'_>, filter: &VoucherFilter) {
     if let Some(book) = &filter.book {
-        push_book(&mut sql, book);
+        push_book(sql, book);
     }
     let mut equal = |column: &str, bind: Option<Bind>| {
         if let Some(bind) = bind {
@@ -74,8 +114,30 @@ pub async fn list_vouchers(
     equal("v.period", filter.period.map(|p| Bind::Int(Some(p))));
     equal("v.status", filter.status.clone().map(Bind::text));
     equal("v.event_id", filter.event_id.clone().map(Bind::text));
-    push_book_scope(&mut sql, viewer);
-    sql.push(" ORDER BY v.voucher_date, v.voucher_id LIMIT ")
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", like_escape(search));
+        sql.push(" AND (v.summary LIKE ")
+            .bind(Bind::text(pattern.as_str()))
+            .push(" ESCAPE '\\' OR v.voucher_id LIKE ")
+            .bind(Bind::text(pattern))
+            .push(" ESCAPE '\\')");
+    }
+    push_book_scope(sql, viewer);
+}
+
+/// Vouchers in scope, one page in the order `filter.sort`.
+pub async fn list_vouchers(
+    db: &Db,
+    viewer: Viewer<'_>,
+    filter: &VoucherFilter,
+    page: i64,
+    page_size: i64,
+) -> Result<Vec<VoucherRow>, StoreError> {
+    let mut sql = Sql::new(VOUCHER_SELECT);
+    sql.push(" WHERE 1 = 1");
+    push_voucher_filter(&mut sql, viewer, filter);
+    sql.push(filter.sort.order_by())
+        .push(" LIMIT ")
         .bind(Bind::Int(Some(page_size)))
         .push(" OFFSET ")
         .bind(Bind::Int(Some((page.max(1) - 1) * page_size)));
@@ -87,6 +149,24 @@ pub async fn list_vouchers(
         out
     });
     Ok(rows)
+}
+
+/// How many vouchers in scope match `filter`, and the sum of their amounts (fen).
+pub async fn count_vouchers(
+    db: &Db,
+    viewer: Viewer<'_>,
+    filter: &VoucherFilter,
+) -> Result<(i64, i64), StoreError> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(v.total_fen), 0) AS BIGINT) FROM accounting_voucher v WHERE 1 = 1",
+    );
+    push_voucher_filter(&mut sql, viewer, filter);
+    let counts = on_db!(db, pool => {
+        use sqlx::Row;
+        let row = bound_query!(&sql).fetch_one(pool).await?;
+        (row.try_get(0)?, row.try_get(1)?)
+    });
+    Ok(counts)
 }
 
 /// One voucher in scope.

@@ -51,11 +51,11 @@ pub fn routes() -> axum::Router<AppState> {
         )
 }
 
-fn text<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     params.get(name).map(|t| t.trim()).filter(|t| !t.is_empty())
 }
 
-fn number(
+pub(crate) fn number(
     params: &HashMap<String, String>,
     name: &str,
     field: &'static str,
@@ -73,7 +73,10 @@ fn number(
 
 /// The book a query names: `book_type`, and `mof_div_code` / `agency_code`, which default
 /// to the user's own region and unit.
-fn book_of(who: &Principal, params: &HashMap<String, String>) -> Result<BookKey, Rejection> {
+pub(crate) fn book_of(
+    who: &Principal,
+    params: &HashMap<String, String>,
+) -> Result<BookKey, Rejection> {
     let book_type = BookType::parse(text(params, "book_type").unwrap_or(""))?;
     let mof_div_code = text(params, "mof_div_code")
         .map(str::to_owned)
@@ -96,7 +99,7 @@ fn book_of(who: &Principal, params: &HashMap<String, String>) -> Result<BookKey,
     })
 }
 
-fn year_of(params: &HashMap<String, String>) -> Result<i32, Rejection> {
+pub(crate) fn year_of(params: &HashMap<String, String>) -> Result<i32, Rejection> {
     let year =
         number(params, "fiscal_year", "会计年度", 2000, 2100)?.ok_or(Rejection::FieldRequired {
             field: "会计年度",

@@ -148,6 +148,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let accounting_links = crate::pages::accounting::nav_links(principal);
+    if !accounting_links.is_empty() {
+        groups.push(NavGroup {
+            title: "会计核算",
+            items: accounting_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",

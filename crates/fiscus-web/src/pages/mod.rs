@@ -7,6 +7,7 @@
 //! or `import`, and such a user's page would be shadowed. An unknown entity name gives the
 //! 404 page.
 
+mod accounting;
 mod assets;
 mod audit;
 mod auth;
@@ -47,6 +48,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree", get(tree::region_tree))
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
+        .merge(accounting::routes())
         .merge(budget_summary::routes())
         .merge(flow::routes())
         .merge(ledger::routes())

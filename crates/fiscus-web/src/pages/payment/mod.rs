@@ -6,7 +6,7 @@
 mod applications;
 mod batch;
 mod entry;
-mod print;
+pub(crate) mod print;
 mod reconciliation;
 pub(crate) mod render;
 mod vouchers;
