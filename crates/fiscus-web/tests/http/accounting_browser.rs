@@ -26,13 +26,19 @@ async fn trial_balance_in_a_real_browser() {
         .expect("SQLite is always available");
     let server = spawn(test_db, true).await;
     let (posted, _draft) = seed(&server).await;
+    let clerk = crate::accounting_pages::principal(&server, CLERK).await;
+    let red = server
+        .app
+        .accounting_voucher_reverse(&clerk, &posted[1], "2026-03-28", &Default::default())
+        .await
+        .expect("red reversal");
     let (_driver, webdriver) = start_driver().await;
     let browser = connect(&webdriver).await;
-    walk_through(&browser, &server, &posted[0]).await;
+    walk_through(&browser, &server, &posted[0], &red).await;
     browser.close().await.expect("browser closes");
 }
 
-async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str) {
+async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str, red_id: &str) {
     crate::chrome::sign_in(browser, &server.base, CLERK).await;
 
     wait_for(browser, "nav.sidenav a[href='/accounting/trial-balance']")
@@ -91,6 +97,7 @@ async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str) {
             "accounting-02-vouchers",
         ),
         (voucher, "accounting-03-voucher"),
+        (format!("/accounting/vouchers/{red_id}"), "accounting-03-voucher-red"),
         (
             "/accounting/ledger/general?book_type=unit_budget&fiscal_year=2026&account_code=710101"
                 .to_owned(),
@@ -155,4 +162,24 @@ async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str) {
         "live difference: {balance}"
     );
     screenshot(browser, "accounting-04-new-voucher").await;
+
+    // 保存 as it is: the server refuses and the form comes back with what was typed.
+    wait_for(browser, "form.voucher-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("save");
+    let refusal = wait_for(browser, ".notice.error")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(refusal.contains("凭证借贷不平衡"), "refusal: {refusal}");
+    let typed = wait_for(browser, "form.voucher-form input[name=summary]")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(typed.as_deref(), Some("购买办公用品"));
+    screenshot(browser, "accounting-08-form-refused").await;
 }

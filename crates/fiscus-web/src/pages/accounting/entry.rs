@@ -201,7 +201,9 @@ async fn render(
             (csrf_field(user))
             input type="hidden" name="book_type" value=(book_type.code());
             div class="form-grid" {
-                label class="field" { span class="label" { "账套" } input type="text" value=(book_type.name_zh()) disabled; }
+                @if types.len() == 1 {
+                    label class="field" { span class="label" { "账套" } input type="text" value=(book_type.name_zh()) disabled; }
+                }
                 label class="field" { span class="label" { "凭证日期" span class="req" { "*" } }
                     input type="date" name="voucher_date" value=(input.voucher_date) required;
                     span class="hint" { "决定凭证所属的会计期间（年、月）" }

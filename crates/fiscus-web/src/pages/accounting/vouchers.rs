@@ -124,11 +124,19 @@ pub async fn list(
     let period = value("period");
     let status = value("status");
     let writer = super::is_writer(&user.principal);
+    // A bureau user's list may hold several units' books.
+    let bureau = user.principal.agency_code().is_none();
     let actions = html! {
         @if writer { a class="button primary" href="/accounting/vouchers/new" { "新增凭证" } }
     };
     let content = html! {
         (heading(&[("", "会计核算")], "凭证管理", actions))
+        @if let Ok(book_type) = BookType::parse(&value("book_type")) {
+            p class="report-caption" { strong { (book_type.name_zh()) } " · " (value("fiscal_year")) " 年度"
+                @if !period.is_empty() { " " (period) " 月" }
+                span class="muted small" { "（金额单位：元；红字凭证金额为负数）" }
+            }
+        }
         form method="get" action="/accounting/vouchers" class="card filters" {
             (book_fields(&user.principal, &params, false))
             (super::year_field(&params))
@@ -163,16 +171,17 @@ pub async fn list(
                     thead { tr {
                         th { (sort_link("凭证日期", VoucherSort::DateAsc, VoucherSort::DateDesc)) }
                         th { (sort_link("凭证号", VoucherSort::NoAsc, VoucherSort::NoDesc)) }
-                        th { "账套" } th { "期间" } th { "摘要" }
+                        @if bureau { th { "单位 / 区划" } }
+                        th { "期间" } th { "摘要" }
                         th class="num" { "借方金额（元）" } th class="num" { "贷方金额（元）" }
                         th { "状态" } th { "制单人" } th { "来源" }
                     } }
                     tbody {
-                        @for row in &rows { (list_row(row)) }
+                        @for row in &rows { (list_row(row, bureau)) }
                     }
                     tfoot {
                         tr class="totals-row" {
-                            td colspan="5" { "合计（符合条件的 " (n_total) " 张凭证）" }
+                            td colspan=(if bureau { 5 } else { 4 }) { "合计（符合条件的 " (n_total) " 张凭证）" }
                             td class="num" { (yuan(sum_fen)) }
                             td class="num" { (yuan(sum_fen)) }
                             td colspan="3" {}
@@ -190,20 +199,22 @@ pub async fn list(
     Ok(layout::page(&user, "凭证管理", "/accounting/vouchers", content).into_response())
 }
 
-fn list_row(row: &VoucherRow) -> Markup {
+fn list_row(row: &VoucherRow, bureau: bool) -> Markup {
     let red = row.reverses_voucher_id.is_some();
     html! {
         tr class=[red.then_some("red-voucher")] {
             td class="nowrap" { (row.voucher_date) }
             td class="nowrap" { a class="code" href=(voucher_href(&row.voucher_id)) { (row.voucher_id) } }
-            td class="small" { (book_name(&row.book())) }
+            @if bureau { td class="code small" { (row.agency_code.as_deref().unwrap_or(&row.mof_div_code)) } }
             td class="nowrap" { (month_label(row.fiscal_year, row.period)) }
             td { @if red { span class="tag danger" { "红字" } " " } (row.summary) }
             td class="num" { (yuan(row.total_fen)) }
             td class="num" { (yuan(row.total_fen)) }
             td class="nowrap" { (state_badge(&row.status)) }
             td class="nowrap" { (row.created_by) }
-            td class="nowrap small" { @if row.event_id.is_some() { "自动生成" } @else { "手工录入" } }
+            td class="nowrap small" {
+                @if row.event_id.is_some() { "自动生成" } @else if red { "红字冲销" } @else { "手工录入" }
+            }
         }
     }
 }
