@@ -182,4 +182,27 @@ async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str, red_
         .expect("value");
     assert_eq!(typed.as_deref(), Some("购买办公用品"));
     screenshot(browser, "accounting-08-form-refused").await;
+
+    // A reader above the unit names the unit's book; the treasury keeps 财政总会计.
+    crate::chrome::sign_in(browser, base, crate::accounting_pages::AUDITOR).await;
+    browser
+        .goto(&format!(
+            "{base}/accounting/vouchers?book_type=unit_budget&fiscal_year=2026&agency_code=660100101001"
+        ))
+        .await
+        .expect("auditor's list");
+    let totals = wait_for(browser, "table.acct-vouchers tfoot .totals-row")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(totals.contains("4 张凭证"), "auditor's totals: {totals}");
+    screenshot(browser, "accounting-09-auditor-vouchers").await;
+    crate::chrome::sign_in(browser, base, crate::ledger::TREASURY).await;
+    browser
+        .goto(&format!("{base}/accounting/vouchers/new"))
+        .await
+        .expect("treasury's form");
+    wait_for(browser, "form.voucher-form").await;
+    screenshot(browser, "accounting-10-treasury-new-voucher").await;
 }

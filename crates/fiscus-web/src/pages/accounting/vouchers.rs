@@ -172,7 +172,7 @@ pub async fn list(
                         th { (sort_link("凭证日期", VoucherSort::DateAsc, VoucherSort::DateDesc)) }
                         th { (sort_link("凭证号", VoucherSort::NoAsc, VoucherSort::NoDesc)) }
                         @if bureau { th { "单位 / 区划" } }
-                        th { "期间" } th { "摘要" }
+                        th { "摘要" }
                         th class="num" { "借方金额（元）" } th class="num" { "贷方金额（元）" }
                         th { "状态" } th { "制单人" } th { "来源" }
                     } }
@@ -181,7 +181,7 @@ pub async fn list(
                     }
                     tfoot {
                         tr class="totals-row" {
-                            td colspan=(if bureau { 5 } else { 4 }) { "合计（符合条件的 " (n_total) " 张凭证）" }
+                            td colspan=(if bureau { 4 } else { 3 }) { "合计（符合条件的 " (n_total) " 张凭证）" }
                             td class="num" { (yuan(sum_fen)) }
                             td class="num" { (yuan(sum_fen)) }
                             td colspan="3" {}
@@ -204,9 +204,8 @@ fn list_row(row: &VoucherRow, bureau: bool) -> Markup {
     html! {
         tr class=[red.then_some("red-voucher")] {
             td class="nowrap" { (row.voucher_date) }
-            td class="nowrap" { a class="code" href=(voucher_href(&row.voucher_id)) { (row.voucher_id) } }
+            td class="nowrap small" { a class="code" href=(voucher_href(&row.voucher_id)) { (row.voucher_id) } }
             @if bureau { td class="code small" { (row.agency_code.as_deref().unwrap_or(&row.mof_div_code)) } }
-            td class="nowrap" { (month_label(row.fiscal_year, row.period)) }
             td { @if red { span class="tag danger" { "红字" } " " } (row.summary) }
             td class="num" { (yuan(row.total_fen)) }
             td class="num" { (yuan(row.total_fen)) }
