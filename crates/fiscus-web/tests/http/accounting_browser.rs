@@ -118,6 +118,28 @@ async fn walk_through(browser: &Client, server: &TestApp, voucher_id: &str, red_
         screenshot(browser, name).await;
     }
 
+    // The voucher as printed: the print rules applied to the screen.
+    browser
+        .goto(&format!("{base}/accounting/vouchers/{voucher_id}"))
+        .await
+        .expect("voucher");
+    wait_for(browser, ".acct-voucher").await;
+    let hidden = browser
+        .execute(
+            "for (const sheet of document.styleSheets) { for (const rule of sheet.cssRules) { \
+               if (rule.media && rule.media.mediaText === 'print') rule.media.mediaText = 'all'; } } \
+             return getComputedStyle(document.querySelector('nav.sidenav')).display;",
+            vec![],
+        )
+        .await
+        .expect("print rules");
+    assert_eq!(
+        hidden,
+        serde_json::json!("none"),
+        "the navigation is not printed"
+    );
+    screenshot(browser, "accounting-11-voucher-print").await;
+
     // The form: a row typed in, the live difference shown by the script.
     browser
         .goto(&format!(

@@ -468,6 +468,53 @@ async fn accounting_pages_for_a_unit_clerk(test_db: TestDb) {
         403,
         "auditor writes nothing"
     );
+
+    // Paging: 20 rows a page.
+    let other_clerk = colleague(&principal(&t, CLERK).await);
+    for day in 10..30 {
+        let date = format!("2026-04-{day}");
+        t.app
+            .accounting_voucher_create(
+                &other_clerk,
+                &manual("四月杂费", &date, "1.00"),
+                &RequestCtx::default(),
+            )
+            .await
+            .expect("create");
+    }
+    let april = "/accounting/vouchers?book_type=unit_budget&fiscal_year=2026&period=4";
+    shows(
+        &clerk.get(april).await,
+        200,
+        &["共 <strong>20</strong> 张", "第 1 / 1 页"],
+        "one page",
+    );
+    t.app
+        .accounting_voucher_create(
+            &other_clerk,
+            &manual("四月杂费", "2026-04-30", "1.00"),
+            &RequestCtx::default(),
+        )
+        .await
+        .expect("create");
+    shows(
+        &clerk.get(april).await,
+        200,
+        &["第 1 / 2 页", "rel=\"next\""],
+        "two pages",
+    );
+    let second = clerk.get(&format!("{april}&page=2")).await;
+    shows(
+        &second,
+        200,
+        &[
+            "第 2 / 2 页",
+            "2026-04-30",
+            "合计（符合条件的 21 张凭证）",
+            "21.00",
+        ],
+        "page two",
+    );
 }
 
 /// The voucher number on a voucher page.
