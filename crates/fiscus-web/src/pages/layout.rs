@@ -134,6 +134,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let report_links = crate::pages::accounting_statements::nav_links(principal);
+    if !report_links.is_empty() {
+        groups.push(NavGroup {
+            title: "会计报表",
+            items: report_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     let payment_links = crate::pages::payment::nav_links(principal);
     if !payment_links.is_empty() {
         groups.push(NavGroup {

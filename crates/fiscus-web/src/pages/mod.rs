@@ -7,6 +7,8 @@
 //! or `import`, and such a user's page would be shadowed. An unknown entity name gives the
 //! 404 page.
 
+mod accounting_close;
+pub(crate) mod accounting_statements;
 mod assets;
 mod audit;
 mod auth;
@@ -47,6 +49,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree", get(tree::region_tree))
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
+        .merge(accounting_statements::routes())
+        .merge(accounting_close::routes())
         .merge(budget_summary::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
