@@ -13,6 +13,8 @@ mod helpers;
 
 #[path = "http/accounting.rs"]
 mod accounting;
+#[path = "http/accounting_reports.rs"]
+mod accounting_reports;
 #[path = "http/api.rs"]
 mod api;
 #[path = "http/auth.rs"]
