@@ -330,7 +330,7 @@ async fn post_system_voucher(
     let leaves = store::leaf_accounts(tx, year, &book.book_type).await?;
     if let Some(line) = lines
         .iter()
-        .find(|line| !leaves.iter().any(|leaf| *leaf == line.account_code))
+        .find(|line| !leaves.contains(&line.account_code))
     {
         return Err(AppError::Internal(format!(
             "closing account {} is not a leaf of the {} chart of {fiscal_year}",

@@ -56,7 +56,7 @@ async fn year_close_books_the_carry_over_and_opens_next_year(test_db: TestDb) {
     }
     assert_eq!(
         code(
-            &app.accounting_year_close(treasury, &cast.outsider.mof_div_code().to_string(), 2026)
+            &app.accounting_year_close(treasury, cast.outsider.mof_div_code().as_ref(), 2026)
                 .await
         ),
         "forbidden",

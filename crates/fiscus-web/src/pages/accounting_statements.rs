@@ -28,6 +28,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/accounting/balance-sheet", get(balance_sheet))
         .route("/accounting/income-statement", get(income_statement))
         .route("/accounting/execution", get(execution))
+        .route("/accounting/execution/export", get(execution_export))
         .route("/accounting/indicator-book", get(indicator_book))
 }
 
@@ -307,7 +308,9 @@ async fn execution(
         .find(|(c, _)| *c == by)
         .map_or("分类", |(_, l)| *l);
     let content = html! {
-        (heading(&[("", "会计核算"), ("", "会计报表")], "预算执行情况表", html! {}))
+        (heading(&[("", "会计核算"), ("", "会计报表")], "预算执行情况表", html! {
+            a class="button no-print" href=(url("/accounting/execution/export", &[("by", by), ("agency_code", &agency), ("mof_div_code", &region), ("fiscal_year", &year_text)])) { "导出 Excel" }
+        }))
         div class="tabs no-print" {
             @for (code, label) in tabs {
                 a class=[(code == by).then_some("active")]
@@ -340,6 +343,31 @@ async fn execution(
         }
     };
     Ok(layout::page(&user, "预算执行情况表", "/accounting/execution", content).into_response())
+}
+
+async fn execution_export(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    info: RequestInfo,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let rid = &info.request_id;
+    let params = with_year(params);
+    let who = &user.principal;
+    let (year, group) =
+        (|| Ok::<_, fiscus_core::Rejection>((year_of(&params)?, group_of(&params)?)))()
+            .map_err(|e| PageError::new(e, rid))?;
+    let scope = execution_scope_of(who, &params);
+    let bytes = state
+        .app
+        .export_execution_statement(who, &scope, year, group)
+        .await
+        .map_err(|e| PageError::new(e, rid))?;
+    Ok(crate::api::xlsx_file_response(
+        "execution-statement",
+        "预算执行情况表",
+        bytes,
+    ))
 }
 
 async fn indicator_book(
