@@ -238,6 +238,46 @@ async fn statements_balance_and_tie_to_the_ledger(test_db: TestDb) {
             assert_eq!(rows_spent, total.spent_fen);
         }
     }
+    // The department sees its subtree, the unit among it, and not the region.
+    let data = fiscus_app::demo::generate(fiscus_app::demo::Scale::Small);
+    let department = data
+        .units
+        .iter()
+        .find(|u| u.agency_code == world.cast.agency_code)
+        .and_then(|u| u.parent_agency_code.clone())
+        .expect("the unit's department");
+    let reviewer_name = data
+        .users
+        .iter()
+        .find(|u| {
+            u.agency_code.as_deref() == Some(department.as_str())
+                && u.roles == fiscus_core::Role::DeptReviewer.code()
+        })
+        .map(|u| u.user_name.clone())
+        .expect("the department's reviewer");
+    let reviewer = principal(app, &reviewer_name).await;
+    let dept_scope = ExecutionScope::AgencySubtree {
+        agency_code: department,
+    };
+    for scope in [&dept_scope, &unit_scope] {
+        let statement = app
+            .accounting_execution_statement(&reviewer, scope, 2026, ExecutionGroup::Func(3))
+            .await
+            .expect("the department's statement");
+        assert_eq!(statement.total.spent_fen, 100_000, "{scope:?}");
+    }
+    assert_eq!(
+        code(
+            &app.accounting_execution_statement(
+                &reviewer,
+                &region_scope,
+                2026,
+                ExecutionGroup::Func(3)
+            )
+            .await
+        ),
+        "not_found"
+    );
     assert_eq!(
         code(
             &app.accounting_execution_statement(
