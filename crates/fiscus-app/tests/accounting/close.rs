@@ -129,6 +129,14 @@ async fn year_close_books_the_carry_over_and_opens_next_year(test_db: TestDb) {
     assert_eq!(closing(&fin.rows, "3301"), 0);
     assert_eq!(closing(&fin.rows, "3001"), -carried_fen);
     assert_eq!(closing(&fin.rows, "1201"), carried_fen);
+    // The finance bureau's book: the cleared 800.00 of 一般公共预算本级支出 into 结转结余.
+    let general = app
+        .accounting_trial_balance(treasury, &fiscal_book(&world), 2026, 1, 12)
+        .await
+        .expect("2026");
+    assert_eq!(closing(&general.rows, "5001"), 0);
+    assert_eq!(closing(&general.rows, "3001"), 80_000);
+    assert_eq!(closing(&general.rows, "1001"), -80_000);
     let sheet = app
         .accounting_balance_sheet(clerk, &financial, 2026, 12)
         .await

@@ -188,6 +188,27 @@ async fn statements_and_year_close_over_http(test_db: TestDb) {
     .await;
     assert_eq!(twice.status, 409, "{}", twice.text());
     assert!(twice.text().contains("已年终结账"));
+    // A draft of 2028 (its charts came with the close of 2027) blocks the close of 2028.
+    let draft = clerk
+        .post(
+            "/api/v1/accounting/vouchers",
+            &json!({ "book_type": "unit_budget", "voucher_date": "2028-01-05", "summary": "购买办公用品",
+                "lines": [{ "account_code": "710101", "debit_yuan": "1" }, { "account_code": "6001", "credit_yuan": "1" }] }),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.text());
+    let unposted = treasury
+        .post(
+            "/api/v1/accounting/year-close",
+            &json!({ "fiscal_year": 2028 }),
+        )
+        .await;
+    assert_rejected(&unposted, 422, "vouchers_unposted", "a draft of the year");
+    assert!(
+        unposted.text().contains("1 张凭证未记账"),
+        "{}",
+        unposted.text()
+    );
     let openapi = t.anonymous().get("/api/openapi.json").await.json();
     assert!(openapi["paths"]["/api/v1/accounting/year-close"].is_object());
 }
