@@ -324,10 +324,11 @@ pub async fn generate_for_event(
 }
 
 /// The hook of the payment module: the vouchers of a new accounting event, in the event's
-/// own transaction, when the charts of the event's year are loaded. Anything that stops the
-/// generation (no charts yet, a closed month or year, a broken rule) leaves the event
-/// pending for `App::accounting_generate_pending` and never fails the payment: the attempt
-/// runs inside a savepoint that is rolled back. Returns the vouchers inserted.
+/// own transaction, when the charts of the event's year are loaded. A business refusal (a
+/// closed month or year, an account the chart lacks) does not fail the payment: the attempt
+/// runs inside a savepoint that is rolled back, and the event stays pending for
+/// `App::accounting_generate_pending`, like an event of a year without charts. A database
+/// error fails the transaction, as any other would. Returns the vouchers inserted.
 pub async fn generate_in_event_tx(tx: &mut Tx, event_id: &str) -> Result<usize, AppError> {
     let Some(facts) = store::event_by_id(tx, event_id).await? else {
         return Ok(0);
