@@ -218,6 +218,10 @@ pub enum Rejection {
     PeriodClosed { period: String },
     #[error("period_has_unposted")]
     PeriodHasUnposted { n_unposted: i64 },
+    #[error("vouchers_unposted")]
+    VouchersUnposted { n_unposted: i64 },
+    #[error("accounting_year_closed")]
+    AccountingYearClosed { fiscal_year: i32 },
     #[error("voucher_state_forbids")]
     VoucherStateForbids {
         action: &'static str,
@@ -551,6 +555,12 @@ impl Rejection {
             PeriodHasUnposted { n_unposted } => {
                 format!("本期还有 {n_unposted} 张凭证未记账，不能结账")
             }
+            VouchersUnposted { n_unposted } => {
+                format!("本年度还有 {n_unposted} 张凭证未记账，不能年终结账")
+            }
+            AccountingYearClosed { fiscal_year } => {
+                format!("{fiscal_year} 年度已年终结账，该年度账簿只读")
+            }
             VoucherStateForbids { action, state } => format!("{state}的凭证不能{action}"),
             PosterIsCreator => "记账人不能是凭证的制单人".to_owned(),
             SignatureInvalid => "报文签名验证失败，已拒收".into(),
@@ -765,6 +775,8 @@ impl Rejection {
                 period: "2026-03".into(),
             },
             PeriodHasUnposted { n_unposted: 2 },
+            VouchersUnposted { n_unposted: 3 },
+            AccountingYearClosed { fiscal_year: 2026 },
             VoucherStateForbids {
                 action: "审核",
                 state: "已记账",
@@ -857,6 +869,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 113);
+        assert_eq!(examples.len(), 115);
     }
 }

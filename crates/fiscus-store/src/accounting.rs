@@ -3,6 +3,8 @@
 //! months, and the accounting events still waiting for their vouchers. The reads (lists,
 //! ledgers, trial balance) are in `accounting/query.rs`.
 
+pub mod close;
+pub mod ledger_book;
 pub mod query;
 
 use sqlx::Row;
@@ -10,6 +12,8 @@ use sqlx::Row;
 use crate::sql::{Bind, Sql};
 use crate::{StoreError, Tx, bound_query, on_tx};
 
+pub use close::*;
+pub use ledger_book::*;
 pub use query::*;
 
 /// One book: a region's 财政总会计 (`agency_code` None) or a unit's 财务会计 / 预算会计.

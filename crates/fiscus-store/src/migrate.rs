@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_accounting.sql"),
         postgres: include_str!("../migrations/postgres/0009_accounting.sql"),
     },
+    Migration {
+        version: 11,
+        name: "accounting_close",
+        sqlite: include_str!("../migrations/sqlite/0011_accounting_close.sql"),
+        postgres: include_str!("../migrations/postgres/0011_accounting_close.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

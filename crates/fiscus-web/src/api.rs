@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub mod accounting;
+pub mod accounting_reports;
 pub mod bank;
 pub mod budget;
 mod flow;
@@ -34,6 +35,7 @@ pub use import::XLSX_CONTENT_TYPE;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(accounting::routes())
+        .merge(accounting_reports::routes())
         .merge(bank::routes())
         .merge(budget::routes())
         .merge(flow::routes())

@@ -117,7 +117,9 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | VoucherInvalid { .. }
         | AccountNotPostable { .. }
         | PeriodClosed { .. }
-        | PeriodHasUnposted { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | PeriodHasUnposted { .. }
+        | VouchersUnposted { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AccountingYearClosed { .. } => StatusCode::CONFLICT,
         VoucherStateForbids { .. } => StatusCode::CONFLICT,
         PosterIsCreator => StatusCode::FORBIDDEN,
         AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

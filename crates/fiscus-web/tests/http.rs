@@ -17,6 +17,8 @@ mod accounting;
 mod accounting_browser;
 #[path = "http/accounting_pages.rs"]
 mod accounting_pages;
+#[path = "http/accounting_reports.rs"]
+mod accounting_reports;
 #[path = "http/api.rs"]
 mod api;
 #[path = "http/auth.rs"]

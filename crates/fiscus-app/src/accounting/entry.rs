@@ -106,6 +106,7 @@ async fn writable_voucher(
             what: "会计凭证"
         })?;
     check_writer(who, &voucher.book())?;
+    super::check_year_open(tx, &voucher.mof_div_code, voucher.fiscal_year).await?;
     let state = VoucherState::from_code(&voucher.status)
         .ok_or_else(|| AppError::Internal(format!("voucher status {}", voucher.status)))?;
     Ok((voucher, state))
@@ -293,6 +294,7 @@ impl App {
         let month = i64::from(period);
         let label = period_label(fiscal_year, period);
         let mut tx = self.db.begin().await?;
+        super::check_year_open(&mut tx, &book.mof_div_code, year).await?;
         let state = period_state(&mut tx, &book, year, month).await?;
         let n_unposted = store::count_unposted(&mut tx, &book, year, month).await?;
         state.close(&label, n_unposted)?;

@@ -1,7 +1,8 @@
 //! The reads of the books, for a book the principal may see: the general ledger (总账) of
 //! an account by month, the subsidiary ledger (明细账) with its running balance, and the
 //! trial balance (科目余额表), which must balance. Balances are debit minus credit; only
-//! posted vouchers count.
+//! posted vouchers count, on top of the year's opening balances (年初余额) written by the
+//! close of the year before.
 
 use fiscus_core::accounting::{TrialBalanceRow, trial_balance_balances};
 use fiscus_core::{Action, Principal, Rejection, Resource};
@@ -50,9 +51,27 @@ fn add(a: i64, b: i64) -> Result<i64, AppError> {
 }
 
 impl App {
+    /// The opening balance of one account of a book in a year (0 without one).
+    async fn opening_of(
+        &self,
+        book: &BookKey,
+        fiscal_year: i32,
+        account_code: &str,
+    ) -> Result<i64, AppError> {
+        Ok(store::openings(&self.db, book, i64::from(fiscal_year))
+            .await?
+            .into_iter()
+            .find(|(code, _)| code == account_code)
+            .map_or(0, |(_, balance_fen)| balance_fen))
+    }
+
     /// Checks that `who` may read `book`: a bureau the books of its region subtree, a
     /// department its units', a unit its own. A book outside the scope does not exist.
-    async fn check_book_visible(&self, who: &Principal, book: &BookKey) -> Result<(), AppError> {
+    pub(crate) async fn check_book_visible(
+        &self,
+        who: &Principal,
+        book: &BookKey,
+    ) -> Result<(), AppError> {
         if !who.can(Action::Read, Resource::Accounting) {
             return Err(Rejection::Forbidden.into());
         }
@@ -85,7 +104,7 @@ impl App {
         let entries =
             store::account_entries(&self.db, book, i64::from(fiscal_year), account_code).await?;
         let mut rows = Vec::with_capacity(12);
-        let mut balance_fen = 0_i64;
+        let mut balance_fen = self.opening_of(book, fiscal_year, account_code).await?;
         for period in 1..=12 {
             let mut row = GeneralLedgerRow {
                 period,
@@ -114,7 +133,7 @@ impl App {
         self.check_book_visible(who, book).await?;
         let entries =
             store::account_entries(&self.db, book, i64::from(fiscal_year), account_code).await?;
-        let mut balance_fen = 0_i64;
+        let mut balance_fen = self.opening_of(book, fiscal_year, account_code).await?;
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
             balance_fen = add(add(balance_fen, entry.debit_fen)?, -entry.credit_fen)?;
@@ -144,7 +163,7 @@ impl App {
         self.check_book_visible(who, book).await?;
         let year = i64::from(fiscal_year);
         let chart = store::accounts(&self.db, year, &book.book_type).await?;
-        let movements = store::account_movements(
+        let mut movements = store::account_movements(
             &self.db,
             book,
             year,
@@ -152,6 +171,20 @@ impl App {
             i64::from(period_to),
         )
         .await?;
+        for (account_code, balance_fen) in store::openings(&self.db, book, year).await? {
+            match movements
+                .iter_mut()
+                .find(|m| m.account_code == account_code)
+            {
+                Some(movement) => movement.opening_fen = add(movement.opening_fen, balance_fen)?,
+                None => movements.push(store::AccountMovement {
+                    account_code,
+                    opening_fen: balance_fen,
+                    ..store::AccountMovement::default()
+                }),
+            }
+        }
+        movements.sort_by(|a, b| a.account_code.cmp(&b.account_code));
         let mut rows = Vec::with_capacity(movements.len());
         let mut total = TrialBalanceRow {
             account_name: "合计".into(),

@@ -4,8 +4,11 @@
 //! monthly close (`entry.rs`), and the general ledger, subsidiary ledger and trial balance
 //! (`ledgers.rs`). Who may touch which book is decided here, once (`book_for_writer`).
 
+pub mod close;
 pub mod entry;
+pub mod indicator_book;
 pub mod ledgers;
+pub mod statements;
 
 use fiscus_core::accounting::rules::{BusinessEvent, EventType, PostingRule, parse_rules};
 use fiscus_core::accounting::{
@@ -20,10 +23,12 @@ use fiscus_store::{Bind, Tx};
 
 use crate::{App, AppError};
 
+pub use close::{AccountingCloseSummary, BookCloseSummary};
 pub use entry::{ManualLine, ManualVoucher};
 pub use ledgers::{GeneralLedgerRow, PeriodStatus, SubsidiaryRow, TrialBalance};
 
-/// The fiscal year whose charts are shipped.
+/// The fiscal year whose charts are shipped. A year without its own folder under
+/// `data/accounting/` takes the charts of the latest shipped year before it (`load_charts`).
 pub const SHIPPED_CHART_YEAR: i32 = 2026;
 
 /// The shipped charts of `SHIPPED_CHART_YEAR`, per book type.
@@ -42,7 +47,21 @@ pub const CHARTS: [(BookType, &str); 3] = [
     ),
 ];
 
+/// The shipped chart years, oldest first, each with its charts. Add a year here (and its
+/// folder) to change a chart from that year on; later years copy the latest one before them.
+const SHIPPED_CHARTS: [(i32, [(BookType, &str); 3]); 1] = [(SHIPPED_CHART_YEAR, CHARTS)];
+
 const RULES_CSV: &str = include_str!("../../../../data/accounting/rules.csv");
+
+/// The charts `fiscal_year` uses: those of the latest shipped year not after it. None before
+/// the first shipped year.
+pub fn shipped_charts_for(fiscal_year: i32) -> Option<(i32, [(BookType, &'static str); 3])> {
+    SHIPPED_CHARTS
+        .iter()
+        .rev()
+        .find(|(year, _)| *year <= fiscal_year)
+        .copied()
+}
 
 /// The most events one catch-up run turns into vouchers.
 pub const GENERATE_EVENTS_MAX: i64 = 10_000;
@@ -52,12 +71,18 @@ pub fn rules() -> Result<Vec<PostingRule>, AppError> {
     parse_rules(RULES_CSV).map_err(|error| AppError::Internal(format!("rules.csv: {error}")))
 }
 
-/// Loads the shipped charts as `fiscal_year` (the demo, next to the code tables). Nothing
-/// is loaded when that year's charts are there already. Returns the accounts inserted.
+/// Loads the charts of `fiscal_year` (the demo, next to the code tables; the year-end close,
+/// for the next year): the shipped charts of the latest shipped year not after it, copied
+/// as that year (`shipped_charts_for`). Nothing is loaded for a book type whose charts of
+/// that year are there already, nor for a year before the first shipped one. Returns the
+/// accounts inserted.
 pub async fn load_charts(tx: &mut Tx, fiscal_year: i32) -> Result<u64, AppError> {
     let year = i64::from(fiscal_year);
+    let Some((_, charts)) = shipped_charts_for(fiscal_year) else {
+        return Ok(0);
+    };
     let mut rows = Vec::new();
-    for (book_type, csv) in CHARTS {
+    for (book_type, csv) in charts {
         if !store::leaf_accounts(tx, year, book_type.code())
             .await?
             .is_empty()
@@ -149,6 +174,21 @@ pub(crate) async fn period_state(
     )
 }
 
+/// Refuses any write to the books of a region's year once it is closed (年终结账).
+pub(crate) async fn check_year_open(
+    tx: &mut Tx,
+    mof_div_code: &str,
+    fiscal_year: i64,
+) -> Result<(), AppError> {
+    if store::year_closed(tx, mof_div_code, fiscal_year).await? {
+        return Err(Rejection::AccountingYearClosed {
+            fiscal_year: i32::try_from(fiscal_year).unwrap_or(i32::MAX),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Checks `draft` against its book's chart and period, then inserts it with its lines.
 /// Returns false when a voucher with that id (or for that event and book) exists already.
 pub(crate) async fn insert_checked(
@@ -159,6 +199,7 @@ pub(crate) async fn insert_checked(
 ) -> Result<bool, AppError> {
     let fiscal_year = i64::from(draft.fiscal_year);
     let period = i64::from(draft.period);
+    check_year_open(tx, &book.mof_div_code, fiscal_year).await?;
     let state = period_state(tx, book, fiscal_year, period).await?;
     let leaves = store::leaf_accounts(tx, fiscal_year, &book.book_type).await?;
     let is_postable = |code: &str| leaves.iter().any(|leaf| leaf == code);
@@ -280,6 +321,38 @@ pub async fn generate_for_event(
         fiscus_store::audit::append(tx, &entry).await?;
     }
     Ok(n_inserted)
+}
+
+/// The hook of the payment module: the vouchers of a new accounting event, in the event's
+/// own transaction, when the charts of the event's year are loaded. A business refusal (a
+/// closed month or year, an account the chart lacks) does not fail the payment: the attempt
+/// runs inside a savepoint that is rolled back, and the event stays pending for
+/// `App::accounting_generate_pending`, like an event of a year without charts. A database
+/// error fails the transaction, as any other would. Returns the vouchers inserted.
+pub async fn generate_in_event_tx(tx: &mut Tx, event_id: &str) -> Result<usize, AppError> {
+    let Some(facts) = store::event_by_id(tx, event_id).await? else {
+        return Ok(0);
+    };
+    if store::leaf_accounts(tx, facts.fiscal_year, BookType::UnitBudget.code())
+        .await?
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    let rules = rules()?;
+    tx.savepoint(fiscus_store::Savepoint::Set).await?;
+    match generate_for_event(tx, event_id, &rules).await {
+        Ok(n_inserted) => {
+            tx.savepoint(fiscus_store::Savepoint::Release).await?;
+            Ok(n_inserted)
+        }
+        Err(AppError::Rejected(_)) => {
+            tx.savepoint(fiscus_store::Savepoint::RollBackTo).await?;
+            tx.savepoint(fiscus_store::Savepoint::Release).await?;
+            Ok(0)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// What a catch-up run did.

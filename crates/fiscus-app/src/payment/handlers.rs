@@ -391,7 +391,7 @@ async fn event(
 ) -> Result<(), AppError> {
     let entries = serde_json::to_string(&kind.entries())
         .map_err(|error| AppError::Internal(format!("entries: {error}")))?;
-    store::insert_accounting_event(
+    let new = store::insert_accounting_event(
         tx,
         event_id,
         kind.code(),
@@ -401,6 +401,10 @@ async fn event(
         at,
     )
     .await?;
+    if new {
+        // The books follow the event in its own transaction (ADR 0012).
+        crate::accounting::generate_in_event_tx(tx, event_id).await?;
+    }
     Ok(())
 }
 

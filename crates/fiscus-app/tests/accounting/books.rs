@@ -27,16 +27,12 @@ async fn payments_become_vouchers_in_three_books(test_db: TestDb) {
         "N1",
     )
     .await;
-    let summary = app.accounting_generate_pending().await.expect("generate");
-    assert_eq!(summary.n_events, 3, "{summary:?}");
-    assert_eq!(
-        summary.n_vouchers, 5,
-        "two for the payment, two for the refund, one clearing"
-    );
-    assert!(summary.skipped.is_empty(), "{summary:?}");
+    // The vouchers were written in the payment's own transactions (ADR 0012): the catch-up
+    // finds nothing left and running it changes nothing.
     let before = snapshot(app).await;
     let again = app.accounting_generate_pending().await.expect("again");
     assert_eq!((again.n_events, again.n_vouchers), (0, 0));
+    assert!(again.skipped.is_empty(), "{again:?}");
     assert_eq!(
         snapshot(app).await,
         before,

@@ -3,6 +3,7 @@
 //! reversal (红字冲销), the voucher states draft → reviewed → posted and the monthly period.
 //! The posting rules that turn business events into vouchers are in `rules`.
 
+pub mod close;
 pub mod rules;
 #[cfg(test)]
 mod tests;

@@ -251,3 +251,44 @@ fn posting_rules_pick_the_most_specific_row() {
     zero.amount = Fen(0);
     assert!(vouchers_for_event(&zero, &rules).is_err());
 }
+
+#[test]
+fn closing_lines_split_the_carried_part_and_balance() {
+    use super::close::{closing_lines, parse_closing_rules};
+    let rules = parse_closing_rules(include_str!("../../../../data/accounting/closing.csv"))
+        .expect("closing rules");
+    // 6001 credit 1000 (800 paid + 200 carried), 710101 debit 800.
+    let balances = vec![("6001".to_owned(), -100_000), ("710101".to_owned(), 80_000)];
+    let lines = closing_lines(BookType::UnitBudget, 1, &balances, &rules, 20_000).expect("lines");
+    let entries: Vec<(&str, i64, i64)> = lines
+        .iter()
+        .map(|l| (l.account_code.as_str(), l.debit.0, l.credit.0))
+        .collect();
+    assert_eq!(
+        entries,
+        vec![
+            ("6001", 100_000, 0),
+            ("710101", 0, 80_000),
+            ("8101", 0, 20_000),
+        ],
+        "nothing lapses: 1000 received, 800 spent, 200 carried"
+    );
+    let lines = closing_lines(BookType::UnitBudget, 1, &balances, &rules, 5_000).expect("lines");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.account_code == "8102" && l.credit.0 == 15_000)
+    );
+    let financial = vec![("4001".to_owned(), -100_000), ("5001".to_owned(), 80_000)];
+    let lines = closing_lines(BookType::UnitFinancial, 1, &financial, &rules, 0).expect("lines");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.account_code == "3301" && l.credit.0 == 20_000)
+    );
+    assert!(
+        closing_lines(BookType::UnitFinancial, 2, &financial, &rules, 0)
+            .expect("nothing at step 2")
+            .is_empty()
+    );
+}

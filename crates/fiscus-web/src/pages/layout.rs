@@ -162,6 +162,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let report_links = crate::pages::accounting_statements::nav_links(principal);
+    if !report_links.is_empty() {
+        groups.push(NavGroup {
+            title: "会计报表",
+            items: report_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",

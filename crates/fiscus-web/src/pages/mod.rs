@@ -8,6 +8,8 @@
 //! 404 page.
 
 mod accounting;
+mod accounting_close;
+pub(crate) mod accounting_statements;
 mod assets;
 mod audit;
 mod auth;
@@ -49,6 +51,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
         .merge(accounting::routes())
+        .merge(accounting_statements::routes())
+        .merge(accounting_close::routes())
         .merge(budget_summary::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
