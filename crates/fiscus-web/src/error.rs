@@ -113,12 +113,13 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | ControlNumberExceeded { .. }
         | BudgetRegionNotReady { .. }
         | AdjustmentInvalid { .. }
+        | FinalAccountsChecksFailed { .. }
         | VoucherUnbalanced { .. }
         | VoucherInvalid { .. }
         | AccountNotPostable { .. }
         | PeriodClosed { .. }
         | PeriodHasUnposted { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        VoucherStateForbids { .. } => StatusCode::CONFLICT,
+        VoucherStateForbids { .. } | FinalAccountsStatusForbids { .. } => StatusCode::CONFLICT,
         PosterIsCreator => StatusCode::FORBIDDEN,
         AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         SignatureInvalid => StatusCode::FORBIDDEN,
