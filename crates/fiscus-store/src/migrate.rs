@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_accounting.sql"),
         postgres: include_str!("../migrations/postgres/0009_accounting.sql"),
     },
+    Migration {
+        version: 12,
+        name: "final_accounts",
+        sqlite: include_str!("../migrations/sqlite/0012_final_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0012_final_accounts.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.
