@@ -23,6 +23,7 @@ use crate::state::AppState;
 pub mod accounting;
 pub mod bank;
 pub mod budget;
+pub mod final_accounts;
 mod flow;
 mod import;
 pub mod ledger;
@@ -34,6 +35,7 @@ pub use import::XLSX_CONTENT_TYPE;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(accounting::routes())
+        .merge(final_accounts::routes())
         .merge(bank::routes())
         .merge(budget::routes())
         .merge(flow::routes())

@@ -13,6 +13,7 @@ mod auth;
 pub(crate) mod budget;
 mod budget_excel;
 mod budget_summary;
+mod final_accounts;
 pub(crate) mod flow;
 mod format;
 mod home;
@@ -48,6 +49,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/tree/{mof_div_code}", get(tree::agency_tree))
         .route("/audit-log", get(audit::audit_log))
         .merge(budget_summary::routes())
+        .merge(final_accounts::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())
