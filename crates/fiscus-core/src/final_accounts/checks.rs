@@ -189,6 +189,52 @@ fn top_class_rows(table: Option<&Table>) -> Vec<String> {
         .collect()
 }
 
+/// The classification tables: (table, tree rule, its title, column rule, its title).
+const TREE_RULES: [(&str, &str, &str, &str, &str); 6] = [
+    (
+        "cj02",
+        "cj02_tree",
+        "财决02 上级科目等于下级科目之和，合计等于各类之和",
+        "",
+        "",
+    ),
+    (
+        "cj03",
+        "cj03_tree",
+        "财决03 上级科目等于下级科目之和，合计等于各类之和",
+        "cj03_columns",
+        "财决03 本年收入合计等于各项收入之和",
+    ),
+    (
+        "cj04",
+        "cj04_tree",
+        "财决04 上级科目等于下级科目之和，合计等于各类之和",
+        "cj04_columns",
+        "财决04 本年支出合计等于基本、项目、经营支出之和",
+    ),
+    (
+        "cj05",
+        "cj05_tree",
+        "财决05 上级科目等于下级科目之和，合计等于各类之和",
+        "cj05_columns",
+        "财决05 本年支出合计等于基本、项目、经营支出之和",
+    ),
+    (
+        "cj07",
+        "cj07_tree",
+        "财决07 上级科目等于下级科目之和，合计等于各类之和",
+        "cj07_columns",
+        "财决07 本年支出合计等于基本支出与项目支出之和",
+    ),
+    (
+        "cj08",
+        "cj08_tree",
+        "财决08 上级科目等于下级科目之和，合计等于各类之和",
+        "cj08_columns",
+        "财决08 合计等于基本支出与项目支出之和",
+    ),
+];
+
 /// Applies every rule to `set`.
 pub fn check_set(set: &ReportSet) -> CheckReport {
     let mut ctx = Ctx {
@@ -196,21 +242,24 @@ pub fn check_set(set: &ReportSet) -> CheckReport {
         rules: Vec::new(),
     };
     in_table_01(&mut ctx);
-    for (table, rule_tree, rule_cols) in [
-        ("cj02", "cj02_tree", ""),
-        ("cj03", "cj03_tree", "cj03_columns"),
-        ("cj04", "cj04_tree", "cj04_columns"),
-        ("cj05", "cj05_tree", "cj05_columns"),
-        ("cj07", "cj07_tree", "cj07_columns"),
-        ("cj08", "cj08_tree", "cj08_columns"),
-    ] {
-        tree(&mut ctx, table, rule_tree);
+    for (table, rule_tree, title_tree, rule_cols, title_cols) in TREE_RULES {
+        tree(&mut ctx, table, rule_tree, title_tree);
         if !rule_cols.is_empty() {
-            columns(&mut ctx, table, rule_cols);
+            columns(&mut ctx, table, rule_cols, title_cols);
         }
     }
-    identity(&mut ctx, "cj02", "cj02_identity", "expend");
-    identity(&mut ctx, "cj07", "cj07_identity", "expend");
+    identity(
+        &mut ctx,
+        "cj02",
+        "cj02_identity",
+        "财决02 年初结转和结余加本年收入减本年支出等于年末结转和结余",
+    );
+    identity(
+        &mut ctx,
+        "cj07",
+        "cj07_identity",
+        "财决07 年初结转和结余加本年收入减本年支出等于年末结转和结余",
+    );
     balance_sheet(&mut ctx);
     cross_tables(&mut ctx);
     CheckReport { rules: ctx.rules }
@@ -276,12 +325,8 @@ fn grand_totals(ctx: &mut Ctx<'_>, rule: usize, table: &str, income_row: &str, c
 }
 
 /// A parent class equals the sum of its children; 合计 the sum of the top classes.
-fn tree(ctx: &mut Ctx<'_>, table: &str, code: &'static str) {
-    let rule = ctx.rule(
-        code,
-        CheckKind::InTable,
-        "上级科目等于下级科目之和，合计等于各类之和",
-    );
+fn tree(ctx: &mut Ctx<'_>, table: &str, code: &'static str, title: &'static str) {
+    let rule = ctx.rule(code, CheckKind::InTable, title);
     let Some(def) = table_def(table) else { return };
     let rows = class_rows(ctx.set.table(table));
     let mut parents: BTreeSet<String> = rows.iter().filter_map(|row| parent_row(row)).collect();
@@ -302,8 +347,8 @@ fn tree(ctx: &mut Ctx<'_>, table: &str, code: &'static str) {
     }
 }
 
-fn columns(ctx: &mut Ctx<'_>, table: &str, code: &'static str) {
-    let rule = ctx.rule(code, CheckKind::InTable, "合计列等于各分项列之和");
+fn columns(ctx: &mut Ctx<'_>, table: &str, code: &'static str, title: &'static str) {
+    let rule = ctx.rule(code, CheckKind::InTable, title);
     let (total, parts): (&str, &[&str]) = match table {
         "cj03" => ("total", &["fiscal", "sup", "biz", "ops", "aff", "oth"]),
         "cj04" | "cj05" => ("total", &["basic", "project", "ops"]),
@@ -320,12 +365,9 @@ fn columns(ctx: &mut Ctx<'_>, table: &str, code: &'static str) {
 }
 
 /// 年初结转和结余 + 本年收入 − 本年支出 = 年末结转和结余, row by row.
-fn identity(ctx: &mut Ctx<'_>, table: &str, code: &'static str, expend: &str) {
-    let rule = ctx.rule(
-        code,
-        CheckKind::InTable,
-        "年初结转和结余加本年收入减本年支出等于年末结转和结余",
-    );
+fn identity(ctx: &mut Ctx<'_>, table: &str, code: &'static str, title: &'static str) {
+    let rule = ctx.rule(code, CheckKind::InTable, title);
+    let expend = "expend";
     let rows: Vec<String> = ctx.set.table(table).map_or_else(Vec::new, |t| {
         t.rows.iter().map(|r| r.code.clone()).collect()
     });

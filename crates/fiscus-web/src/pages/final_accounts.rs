@@ -80,6 +80,14 @@ fn checks_tag(n_failed: Option<i64>) -> Markup {
     }
 }
 
+/// A stored UTC time as people read it: `2026-11-28 01:19 UTC`.
+fn time_text(at: &str) -> String {
+    match at.get(..16) {
+        Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
+        None => at.to_owned(),
+    }
+}
+
 fn set_href(scope: &str, code: &str, year: i64) -> String {
     format!("/final-accounts/{scope}/{code}/{year}")
 }
@@ -128,7 +136,7 @@ async fn list(
                 td { a href=(set_href(&row.scope, &row.org_code, year)) { (row.org_name) } }
                 td { (status_tag(set.map(|s| s.status.as_str()))) }
                 td { (checks_tag(set.map(|s| s.n_checks_failed))) }
-                td class="muted small" { (set.map_or("", |s| s.generated_at.as_str())) }
+                td class="muted small" { (set.map_or(String::new(), |s| time_text(&s.generated_at))) }
             }
         }
     };
@@ -329,9 +337,9 @@ fn summary(view: &SetView, status: Option<&str>) -> Markup {
                 "状态：" (status_tag(status))
                 " · 校验：" (checks_tag(Some(i64::try_from(view.checks.n_failed()).unwrap_or(i64::MAX))))
                 " · 汇总单位数：" (header.n_units)
-                " · 生成：" (header.generated_at) "（" (header.generated_by) "）"
-                @if let Some(at) = &header.submitted_at { " · 报送：" (at) }
-                @if let Some(at) = &header.accepted_at { " · 审核：" (at) }
+                " · 生成：" (time_text(&header.generated_at)) "（" (header.generated_by) "）"
+                @if let Some(at) = &header.submitted_at { " · 报送：" (time_text(at)) }
+                @if let Some(at) = &header.accepted_at { " · 审核：" (time_text(at)) }
             }
             @if !header.year_closed {
                 p class="notice warn small" { "本年度尚未年终结转：年末结转和结余为指标未用余额（可用、冻结和在途之和），年终结转后重新生成即按结转、结余数列示。" }
