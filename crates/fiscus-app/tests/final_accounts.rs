@@ -239,6 +239,36 @@ async fn consolidation_sums_the_units(test_db: TestDb) {
         in_region.push(set);
     }
     assert!(in_dept.len() >= 2, "the department has sub-units");
+    // The department's reviewer sees its department on the list and may regenerate it.
+    let data = fiscus_app::demo::generate(fiscus_app::demo::Scale::Small);
+    let reviewer = data
+        .users
+        .iter()
+        .find(|u| {
+            u.agency_code.as_deref() == Some(dept_code.as_str()) && u.roles == "dept_reviewer"
+        })
+        .map(|u| u.user_name.clone())
+        .expect("a department reviewer");
+    let reviewer = principal(app, &reviewer).await;
+    let list = app
+        .final_accounts_list(&reviewer, YEAR, 1)
+        .await
+        .expect("list");
+    assert_eq!(list.departments.len(), 1);
+    assert_eq!(list.departments[0].org_code, dept_code);
+    assert_eq!(
+        list.departments[0].set.as_ref().map(|s| s.status.as_str()),
+        Some("generated")
+    );
+    assert_eq!(list.units.len(), in_dept.len());
+    assert_eq!(
+        generate(app, &reviewer, Scope::Department, &dept_code).await,
+        department
+    );
+    let region_refused = app
+        .final_accounts_generate(&reviewer, Scope::Region, &cast.mof_div_code, YEAR)
+        .await;
+    assert_eq!(code(&region_refused), "not_found");
     assert_eq!(consolidate(&in_dept).expect("sum"), department);
     assert_eq!(consolidate(&in_region).expect("sum"), region);
     assert!(check_set(&region).passed(), "{:#?}", check_set(&region));

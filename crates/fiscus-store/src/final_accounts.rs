@@ -432,6 +432,19 @@ pub async fn regions_with_sets(
     list_with_sets(db, &sql, "region", fiscal_year).await
 }
 
+/// One unit as a department (the unit and its sub-units) with its department set of the year.
+pub async fn department_with_set(
+    db: &Db,
+    agency_code: &str,
+    fiscal_year: i64,
+) -> Result<Vec<ListRow>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT g.agency_code, g.agency_name, g.mof_div_code FROM agency g WHERE g.agency_code = ",
+    );
+    sql.bind(Bind::text(agency_code));
+    list_with_sets(db, &sql, "department", fiscal_year).await
+}
+
 /// The enabled units a subject covers (at most `limit`, from `offset`, in code order) with
 /// their unit sets of the year, and how many there are.
 pub async fn units_with_sets(

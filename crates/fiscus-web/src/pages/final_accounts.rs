@@ -160,6 +160,15 @@ async fn list(
                 }
             }
         }
+        @if !view.departments.is_empty() {
+            div class="card" {
+                h2 { "部门汇总（含所属单位）" }
+                table class="data fa" {
+                    thead { tr { th { "范围" } th { "代码" } th { "名称" } th { "状态" } th { "校验" } th { "生成时间" } } }
+                    tbody { @for r in &view.departments { (row(r, "部门汇总")) } }
+                }
+            }
+        }
         div class="card" {
             h2 { "单位决算" span class="muted small" { " 共 " (view.n_units) " 个单位" } }
             table class="data fa" {
