@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod final_accounts;
 pub mod flow;
 pub mod import;
 pub mod ledger;

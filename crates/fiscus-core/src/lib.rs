@@ -4,6 +4,7 @@
 pub mod accounting;
 pub mod budget;
 pub mod code;
+pub mod final_accounts;
 pub mod flow;
 pub mod ledger;
 pub mod masterdata;

@@ -207,6 +207,14 @@ pub enum Rejection {
     BudgetRegionNotReady { pending: i64 },
     #[error("adjustment_invalid")]
     AdjustmentInvalid { detail: &'static str },
+    // Final accounts (决算).
+    #[error("final_accounts_checks_failed")]
+    FinalAccountsChecksFailed { failed: usize, first: String },
+    #[error("final_accounts_status_forbids")]
+    FinalAccountsStatusForbids {
+        action: &'static str,
+        status: &'static str,
+    },
     // Accounting (会计核算).
     #[error("voucher_unbalanced")]
     VoucherUnbalanced { debit_fen: i64, credit_fen: i64 },
@@ -539,6 +547,12 @@ impl Rejection {
                 "本区划还有 {pending} 个单位的二上预算未审核通过，不能批复"
             ),
             AdjustmentInvalid { detail } => format!("调整调剂单据有误：{detail}"),
+            FinalAccountsChecksFailed { failed, first } => format!(
+                "决算报表有 {failed} 处校验未通过，不能报送。第一处：{first}（全部结果见校验结果）"
+            ),
+            FinalAccountsStatusForbids { action, status } => {
+                format!("决算报表{status}，不能{action}")
+            }
             VoucherUnbalanced {
                 debit_fen,
                 credit_fen,
@@ -761,6 +775,14 @@ impl Rejection {
             AdjustmentInvalid {
                 detail: "调剂的调出与调入金额须相等",
             },
+            FinalAccountsChecksFailed {
+                failed: 1,
+                first: "[x01_03_income] 财决01「本年收入合计」行「决算数」列 为 100.00 元，应等于财决03「合计」行「本年收入合计」列 90.00 元，相差 10.00 元".into(),
+            },
+            FinalAccountsStatusForbids {
+                action: "重新生成",
+                status: "已报送",
+            },
             VoucherUnbalanced {
                 debit_fen: 100_000,
                 credit_fen: 90_000,
@@ -869,6 +891,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 115);
+        assert_eq!(examples.len(), 117);
     }
 }

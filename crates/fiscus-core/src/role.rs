@@ -194,6 +194,11 @@ pub enum Resource {
     /// a unit's clerk keeps the unit's 财务会计 and 预算会计; auditors and the other finance
     /// and unit roles read. Which book a writer may touch follows from its organisation.
     Accounting,
+    /// Final accounts (决算): a unit's clerk (or its department's reviewer) generates and
+    /// submits its unit's or department's set, the budget division generates region sets
+    /// and accepts the sets of its subtree; auditors and the other finance and unit roles
+    /// read. Which set a writer may touch follows from its organisation.
+    FinalAccounts,
 }
 
 /// The permission matrix. Reads of master data are open to every role inside its scope;
@@ -209,13 +214,15 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
         Action::Read => match resource {
             User | AuditLog => matches!(role, SysAdmin | Auditor),
             Indicator | Reservation | LedgerControl | Project | Budget => true,
-            Accounting => !matches!(role, SysAdmin | PerformanceDivision | ReviewCentre),
+            Accounting | FinalAccounts => {
+                !matches!(role, SysAdmin | PerformanceDivision | ReviewCentre)
+            }
             _ => master_data,
         },
         Action::Write => match (role, resource) {
             (SysAdmin, _) => !matches!(
                 resource,
-                AuditLog | Indicator | Reservation | Project | Budget | Accounting
+                AuditLog | Indicator | Reservation | Project | Budget | Accounting | FinalAccounts
             ),
             (BudgetDivision, Agency | Person | Standard) => true,
             (TreasuryDivision, AgencyAccount) => true,
@@ -226,6 +233,7 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
             (UnitClerk | BudgetDivision, Project) => true,
             (UnitClerk | DeptReviewer | BudgetDivision, Budget) => true,
             (TreasuryDivision | UnitClerk, Accounting) => true,
+            (UnitClerk | DeptReviewer | BudgetDivision, FinalAccounts) => true,
             _ => false,
         },
     }
@@ -287,6 +295,17 @@ mod tests {
             (Role::Auditor, Write, Accounting, false),
             (Role::Auditor, Read, Accounting, true),
             (Role::SysAdmin, Read, Accounting, false),
+            (Role::UnitClerk, Write, FinalAccounts, true),
+            (Role::DeptReviewer, Write, FinalAccounts, true),
+            (Role::BudgetDivision, Write, FinalAccounts, true),
+            (Role::TreasuryDivision, Write, FinalAccounts, false),
+            (Role::UnitApprover, Write, FinalAccounts, false),
+            (Role::SysAdmin, Write, FinalAccounts, false),
+            (Role::Auditor, Write, FinalAccounts, false),
+            (Role::Auditor, Read, FinalAccounts, true),
+            (Role::UnitApprover, Read, FinalAccounts, true),
+            (Role::SysAdmin, Read, FinalAccounts, false),
+            (Role::ReviewCentre, Read, FinalAccounts, false),
         ];
         for (role, action, resource, expected) in cases {
             assert_eq!(

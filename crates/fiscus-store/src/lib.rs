@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod codes;
 mod db;
 pub mod facts;
+pub mod final_accounts;
 pub mod flow;
 pub mod ledger;
 pub mod migrate;

@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_accounting_close.sql"),
         postgres: include_str!("../migrations/postgres/0011_accounting_close.sql"),
     },
+    Migration {
+        version: 12,
+        name: "final_accounts",
+        sqlite: include_str!("../migrations/sqlite/0012_final_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0012_final_accounts.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.

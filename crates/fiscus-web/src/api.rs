@@ -24,6 +24,7 @@ pub mod accounting;
 pub mod accounting_reports;
 pub mod bank;
 pub mod budget;
+pub mod final_accounts;
 mod flow;
 mod import;
 pub mod ledger;
@@ -36,6 +37,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(accounting::routes())
         .merge(accounting_reports::routes())
+        .merge(final_accounts::routes())
         .merge(bank::routes())
         .merge(budget::routes())
         .merge(flow::routes())

@@ -113,6 +113,7 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | ControlNumberExceeded { .. }
         | BudgetRegionNotReady { .. }
         | AdjustmentInvalid { .. }
+        | FinalAccountsChecksFailed { .. }
         | VoucherUnbalanced { .. }
         | VoucherInvalid { .. }
         | AccountNotPostable { .. }
@@ -120,7 +121,7 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | PeriodHasUnposted { .. }
         | VouchersUnposted { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AccountingYearClosed { .. } => StatusCode::CONFLICT,
-        VoucherStateForbids { .. } => StatusCode::CONFLICT,
+        VoucherStateForbids { .. } | FinalAccountsStatusForbids { .. } => StatusCode::CONFLICT,
         PosterIsCreator => StatusCode::FORBIDDEN,
         AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         SignatureInvalid => StatusCode::FORBIDDEN,

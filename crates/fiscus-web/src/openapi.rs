@@ -190,6 +190,7 @@ pub fn document() -> Value {
     flow_paths(&mut paths, &mut schemas);
     crate::api::accounting::openapi_paths(&mut paths);
     crate::api::accounting_reports::openapi_paths(&mut paths);
+    crate::api::final_accounts::openapi_paths(&mut paths);
     crate::api::ledger::openapi_paths(&mut paths);
     crate::api::payment::openapi_paths(&mut paths);
     crate::api::project::openapi_paths(&mut paths);

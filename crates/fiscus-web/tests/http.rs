@@ -39,6 +39,8 @@ mod budget_pages;
 mod budget_summary;
 #[path = "http/chrome.rs"]
 mod chrome;
+#[path = "http/final_accounts.rs"]
+mod final_accounts;
 #[path = "http/flow.rs"]
 mod flow;
 #[path = "http/flow_browser.rs"]

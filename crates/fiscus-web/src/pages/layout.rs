@@ -176,6 +176,20 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
+    let final_links = crate::pages::final_accounts::nav_links(principal);
+    if !final_links.is_empty() {
+        groups.push(NavGroup {
+            title: "决算和报告",
+            items: final_links
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href: href.into(),
+                    label,
+                    badge: None,
+                })
+                .collect(),
+        });
+    }
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",

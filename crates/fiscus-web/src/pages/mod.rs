@@ -16,6 +16,7 @@ mod auth;
 pub(crate) mod budget;
 mod budget_excel;
 mod budget_summary;
+mod final_accounts;
 pub(crate) mod flow;
 mod format;
 mod home;
@@ -54,6 +55,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(accounting_statements::routes())
         .merge(accounting_close::routes())
         .merge(budget_summary::routes())
+        .merge(final_accounts::routes())
         .merge(flow::routes())
         .merge(ledger::routes())
         .merge(payment::routes())

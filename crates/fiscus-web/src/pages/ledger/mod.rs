@@ -7,7 +7,7 @@ mod controls;
 mod detail;
 mod list;
 mod ops;
-mod ops_form;
+pub(crate) mod ops_form;
 pub(crate) mod render;
 mod summary;
 
