@@ -1,6 +1,7 @@
 //! `cargo xtask test`: tidy, then the whole workspace's tests on SQLite and — when a server
 //! answers at 127.0.0.1:5432 — on PostgreSQL, the headless browser test when Chromium is
-//! installed, then the format check. It says plainly which half was skipped, and under CI
+//! installed, then the end-to-end simulation (`fiscus simulate --scale small` on both
+//! backends, digests compared), then the format check. It says plainly which half was skipped, and under CI
 //! (`CI` set, not "false") it refuses to skip anything.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -239,6 +240,24 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
     }
     // The plain closing line CI reads: the sum over every test binary of this run.
     println!("total: {} passed, {} failed", totals.passed, totals.failed);
+    ok
+}
+
+/// `cargo xtask simulate`: the simulation step alone, with the same rules as in `test`.
+pub fn simulate_only(root: &Path) -> bool {
+    let pg_url = std::env::var("FISCUS_TEST_PG_URL").unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
+    let pg = PgTarget::from_url(&pg_url);
+    let mut skipped = Vec::new();
+    let ok = simulate(
+        root,
+        pg.is_reachable().then_some(&pg),
+        is_ci(),
+        &mut skipped,
+    );
+    for line in &skipped {
+        println!("{line}");
+    }
+    println!("xtask simulate: {}", if ok { "ok" } else { "FAILED" });
     ok
 }
 
