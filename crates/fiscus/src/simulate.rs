@@ -261,3 +261,33 @@ fn summarize(
     );
     problems == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checks_come_last_and_phase_names_are_distinct() {
+        assert_eq!(PHASES.last(), Some(&Phase::Checks));
+        let mut names: Vec<&str> = PHASES.iter().map(|phase| phase.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), PHASES.len());
+    }
+
+    #[test]
+    fn the_digest_lists_every_figure_in_phase_order() {
+        let mut first = PhaseReport::default();
+        first.count("units", 3_usize);
+        first.amount("approved_fen", 1_000);
+        let mut second = PhaseReport::default();
+        second.count("payments", 7_usize);
+        let reports = vec![
+            (Phase::Compilation, first, Duration::ZERO),
+            (Phase::Payments, second, Duration::from_secs(9)),
+        ];
+        assert_eq!(digest(&reports), "units=3 approved_fen=1000 payments=7");
+        assert_eq!(reports[0].1.get("approved_fen"), 1_000);
+        assert_eq!(reports[1].1.get("missing"), 0);
+    }
+}
