@@ -64,6 +64,10 @@ impl World {
         .await?
         .map_err(app_error)?;
         let plans = select_plans(scale, &data.regions, plans);
+        let n_reviewers = add_missing_reviewers(&app, &data.users, &plans).await?;
+        if n_reviewers > 0 {
+            eprintln!("configured {n_reviewers} 主管部门审核 users the demo lacks");
+        }
         // One simulated bank stands for every agency bank of the units: its statement names
         // no bank (an empty code), so the reconciliation compares all our vouchers with it.
         let bank = Loopback::start(
@@ -162,6 +166,56 @@ fn select_plans(scale: Scale, regions: &[DemoRegion], plans: Vec<UnitPlan>) -> V
 
 /// Divisions whose regiments compile at the small scale.
 const SMALL_DIVISIONS: usize = 4;
+
+/// The password of the reviewers the simulation adds (never used to log in).
+const REVIEWER_PASSWORD: &str = "Fiscus2027sim";
+
+/// Departments that compile as a single unit have no 主管部门审核 user in the demo, but the
+/// budget flow asks for one: the system administrator configures one per such department,
+/// through the users use case, as an operator would before the compilation starts.
+async fn add_missing_reviewers(app: &App, users: &[DemoUser], plans: &[UnitPlan]) -> Result<usize> {
+    let mut depts: Vec<(&str, &str)> = plans
+        .iter()
+        .map(|plan| (plan.dept_code.as_str(), plan.mof_div_code.as_str()))
+        .collect();
+    depts.sort_unstable();
+    depts.dedup_by_key(|(dept, _)| *dept);
+    let system = crate::admin::system_principal(app).await?;
+    let mut n_added = 0;
+    for (dept, mof_div_code) in depts {
+        let has_reviewer = users.iter().any(|user| {
+            user.agency_code.as_deref() == Some(dept)
+                && user.roles.split(',').any(|role| role == "dept_reviewer")
+        });
+        if has_reviewer {
+            continue;
+        }
+        let input = fiscus_core::masterdata::Input(
+            [
+                ("user_name", format!("u{dept}_reviewer")),
+                ("display_name", "主管部门审核".to_owned()),
+                ("mof_div_code", mof_div_code.to_owned()),
+                ("agency_code", dept.to_owned()),
+                ("roles", "dept_reviewer".to_owned()),
+                ("password", REVIEWER_PASSWORD.to_owned()),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+        );
+        app.create_record(
+            &system,
+            &fiscus_core::schema::USER,
+            &input,
+            &fiscus_app::RequestCtx::default(),
+        )
+        .await
+        .map_err(app_error)
+        .with_context(|| format!("the reviewer of department {dept}"))?;
+        n_added += 1;
+    }
+    Ok(n_added)
+}
 
 async fn database_is_new(app: &App) -> Result<bool> {
     let n_regions = fiscus_store::verify::count(&app.db, "region").await?;
