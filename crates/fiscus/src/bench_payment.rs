@@ -12,18 +12,14 @@
 //! `fiscus verify` clean, the bank's paid total equal to our spent total, reconciliation
 //! without mismatches. The last line is `payment: X/s n=N elapsed=… faults=on|off …`.
 
-use std::future::IntoFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use fiscus_app::bank::crypto::generate_sm2_key_pair;
-use fiscus_app::bank::links::BankLinks;
 use fiscus_app::demo::Scale;
 use fiscus_app::flow::BatchOutcome;
-use fiscus_app::settings::{BankSettings, Secret, Settings};
+use fiscus_app::settings::Settings;
 use fiscus_app::{App, RequestCtx};
 use fiscus_core::code::{AgencyCode, FiscalYear, MofDivCode};
 use fiscus_core::flow::Command;
@@ -38,6 +34,7 @@ use fiscus_store::flow::InboxQuery;
 use fiscus_store::records::Viewer;
 
 use crate::app_error;
+use crate::bank_loop::{Loopback, bank_today, sim_quiet};
 use crate::bench::{Line, print_table, remove_sqlite_files};
 use crate::serve::{open_app, redact_url, seconds_one_decimal};
 
@@ -131,26 +128,8 @@ struct Outcome {
     backend: &'static str,
 }
 
-fn settings(url: &str) -> Result<Settings> {
-    let finance = generate_sm2_key_pair().map_err(app_error)?;
-    let bank = generate_sm2_key_pair().map_err(app_error)?;
-    Ok(Settings {
-        database_url: url.to_owned(),
-        secret_key: Secret::new(fiscus_app::crypto::random_token().map_err(app_error)?),
-        demo_mode: true,
-        bank: BankSettings {
-            private_key: finance.private_key,
-            bank_public_key: bank.public_key,
-            shared_key: Secret::new(fiscus_app::crypto::random_token().map_err(app_error)?),
-            sim_private_key: bank.private_key,
-            ..BankSettings::default()
-        },
-        ..Settings::default()
-    })
-}
-
 async fn measure(url: &str, bench: &PaymentBench) -> Result<Outcome> {
-    let mut settings = settings(url)?;
+    let mut settings = crate::bank_loop::settings_with_bank_keys(url)?;
     let app = open_app(&settings).await?;
     let measured = measure_app(&app, &mut settings, bench).await;
     app.db.close().await;
@@ -186,39 +165,15 @@ async fn measure_app(app: &App, settings: &mut Settings, bench: &PaymentBench) -
     let bgt_ids = create_indicators(&app.db).await?;
 
     // The real router on loopback, the simulator beside it, the links between them.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let web_addr = listener.local_addr()?;
-    let service =
-        fiscus_web::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let web = tokio::spawn(axum::serve(listener, service).into_future());
-    let sim = fiscus_bank_sim::spawn(fiscus_bank_sim::SimConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        finance_url: format!("http://{web_addr}"),
-        channel: settings.bank.sim_channel().map_err(app_error)?,
-        bank_code: unit_bank_code(&app.db).await?,
-        faults: faults(bench.faults),
-        seed: 1,
-    })
-    .await
-    .map_err(|e| anyhow!(e))?;
-    let sim_url = format!("http://{}", sim.addr);
-    settings.bank.bank_url.clone_from(&sim_url);
-    let links = BankLinks::from_settings(&settings.bank)
-        .map_err(app_error)?
-        .ok_or_else(|| anyhow!("no bank links"))?;
-    app.set_bank_links(links);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(fiscus_app::bank::jobs::jobs_worker(app.clone(), stopped));
-
+    let bank_code = unit_bank_code(&app.db).await?;
+    let bank = Loopback::start(app, settings, bank_code, faults(bench.faults), 1).await?;
+    let sim_url = bank.sim_url.clone();
     let run = run_payments(app, &bgt_ids, bench.n).await;
     let checked = match &run {
         Ok(_) => check(app, &sim_url, bench.n).await,
         Err(_) => Ok(Vec::new()),
     };
-    let _ = stop.send(true);
-    let _ = worker.await;
-    let _ = sim.stop().await;
-    web.abort();
+    bank.stop().await;
     let timing = run?;
     let checks = checked?;
 
@@ -524,27 +479,6 @@ async fn count(db: &Db, from_where: &str) -> Result<i64> {
     Ok(fiscus_store::verify::count(db, from_where).await?)
 }
 
-/// Waits until the simulator has nothing left on its way (duplicates arrive after the
-/// receipt they repeat): its delivery counters stand still over two polls.
-async fn sim_quiet(sim_url: &str) -> Result<serde_json::Value> {
-    let client = reqwest::Client::new();
-    let mut last = serde_json::Value::Null;
-    for _ in 0..600 {
-        let state: serde_json::Value = client
-            .get(format!("{sim_url}/sim/v1/state"))
-            .send()
-            .await?
-            .json()
-            .await?;
-        if state["delivery"] == last["delivery"] {
-            return Ok(state);
-        }
-        last = state;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    bail!("the simulator never went quiet")
-}
-
 /// The proof that no payment was lost or doubled.
 async fn check(app: &App, sim_url: &str, n: usize) -> Result<Vec<Line>> {
     let n = n as i64;
@@ -657,19 +591,6 @@ async fn check(app: &App, sim_url: &str, n: usize) -> Result<Vec<Line>> {
         });
     }
     Ok(lines)
-}
-
-/// The simulator's business date (Beijing time), as on its receipts and statement.
-fn bank_today() -> String {
-    let date = time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+8))
-        .date();
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
 }
 
 /// Operations per second, in integers.

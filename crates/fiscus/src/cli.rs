@@ -72,6 +72,33 @@ pub enum Command {
     /// bank.sim_private_key, verifies finance with the public key of bank.private_key and
     /// shares bank.shared_key.
     BankSim(BankSimArgs),
+    /// Drives one whole fiscal year through the real application services — the end-to-end
+    /// proof (ADR 0014).
+    ///
+    /// On a fresh database (a temporary SQLite file, or the empty one of --database-url):
+    /// the demo's master data, then the compilation 二上二下 and 批复 into indicators, 下达
+    /// and 分解 of pools, adjustments, payments month by month through bank-sim on loopback
+    /// with returns, refunds and clearing, accounting with month closes; then the checks:
+    /// trial balances, `fiscus verify`, reconciliation, and the bank, ledger and books
+    /// agreeing. The same --seed gives the same figures (the `simulate digest:` line). The
+    /// last line starts with `simulate: ok` or `simulate: FAILED` (exit code 1).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The fiscal year to simulate (the demo's compilation year).
+    #[arg(long, value_name = "Y", default_value_t = 2027)]
+    pub year: i32,
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: ScaleArg,
+    /// Seed of every choice the simulation makes.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// An empty database to run in (sqlite://PATH or postgres://…); default: a temporary
+    /// SQLite file, removed at the end.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! stderr and a non-zero exit code.
 
 mod admin;
+mod bank_loop;
 mod bank_sim;
 mod bench;
 mod bench_budget;
@@ -11,6 +12,7 @@ mod bench_payment;
 mod cli;
 mod config;
 mod serve;
+mod simulate;
 mod verify;
 
 use std::process::ExitCode;
@@ -87,7 +89,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     // The benchmark's own requests would log one line each; only warnings interrupt it.
     let default_filter = match cli.command {
-        Command::Bench(_) => "warn,sqlx::query=error",
+        Command::Bench(_) | Command::Simulate(_) => "warn,sqlx::query=error",
         _ => "info,sqlx::query=error",
     };
     init_logging(settings.log_format, default_filter);
@@ -141,6 +143,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(app_error);
             app.db.close().await;
             println!("remind-overdue: {} reminders written", written?);
+        }
+        Command::Simulate(args) => {
+            let run = simulate::SimulateArgs {
+                year: args.year,
+                scale: args.scale.into(),
+                seed: args.seed,
+                // Only an explicit URL replaces the temporary file: the simulation must never
+                // run in the database of a configuration file.
+                database_url: args.database_url.clone().or_else(|| cli.database.clone()),
+            };
+            if !simulate::simulate(run).await? {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Bench(BenchCommand::Flow) => {
             if !bench::flow(cli.database.clone()).await? {

@@ -1,6 +1,6 @@
 //! Repository automation, in Rust and without dependencies: `cargo xtask test` (the one test
 //! command: tidy, SQLite and PostgreSQL halves, browser test, format check) and
-//! `cargo xtask tidy`.
+//! `cargo xtask tidy` and `cargo xtask simulate`.
 
 mod test;
 mod tidy;
@@ -17,6 +17,9 @@ commands:
                  PostgreSQL; the browser test when chromium and chromedriver are installed;
                  then `cargo fmt --check`. Under CI nothing may be skipped.
   tidy           only the tidy checks
+  simulate       only the end-to-end simulation step of `test`: `fiscus simulate --scale
+                 small` on SQLite and on a fresh PostgreSQL database (or SQLite twice),
+                 comparing the digests of the two runs
 ";
 
 /// The workspace root: this crate lives in `crates/xtask`. `cargo run` (the `cargo xtask`
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let ok = match args.first().map(String::as_str) {
         Some("test") => test::run(&root, &args[1..]),
+        Some("simulate") => test::simulate_only(&root),
         Some("tidy") => {
             let problems = tidy::check(&root);
             for problem in &problems {

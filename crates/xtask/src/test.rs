@@ -1,6 +1,7 @@
 //! `cargo xtask test`: tidy, then the whole workspace's tests on SQLite and — when a server
 //! answers at 127.0.0.1:5432 — on PostgreSQL, the headless browser test when Chromium is
-//! installed, then the format check. It says plainly which half was skipped, and under CI
+//! installed, then the end-to-end simulation (`fiscus simulate --scale small` on both
+//! backends, digests compared), then the format check. It says plainly which half was skipped, and under CI
 //! (`CI` set, not "false") it refuses to skip anything.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -217,6 +218,10 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
         }
     }
 
+    if !simulate(root, postgres_ran.then_some(&pg), ci, &mut skipped) {
+        failed.push("fiscus simulate");
+    }
+
     check_format(root, ci, &mut failed, &mut skipped);
 
     for line in &skipped {
@@ -236,6 +241,115 @@ pub fn run(root: &Path, extra_args: &[String]) -> bool {
     // The plain closing line CI reads: the sum over every test binary of this run.
     println!("total: {} passed, {} failed", totals.passed, totals.failed);
     ok
+}
+
+/// `cargo xtask simulate`: the simulation step alone, with the same rules as in `test`.
+pub fn simulate_only(root: &Path) -> bool {
+    let pg_url = std::env::var("FISCUS_TEST_PG_URL").unwrap_or_else(|_| PG_URL_DEFAULT.to_owned());
+    let pg = PgTarget::from_url(&pg_url);
+    let mut skipped = Vec::new();
+    let ok = simulate(
+        root,
+        pg.is_reachable().then_some(&pg),
+        is_ci(),
+        &mut skipped,
+    );
+    for line in &skipped {
+        println!("{line}");
+    }
+    println!("xtask simulate: {}", if ok { "ok" } else { "FAILED" });
+    ok
+}
+
+/// The seed of the simulation runs: any fixed one will do.
+const SIMULATE_SEED: &str = "7";
+
+/// One `fiscus simulate --year 2027 --scale small` of the debug build; returns its digest
+/// line when its last line is `simulate: ok …`.
+fn simulate_once(root: &Path, backend: &str, database_url: Option<&str>) -> Option<String> {
+    println!("xtask: fiscus simulate --year 2027 --scale small on {backend}");
+    let mut command = cargo();
+    command.current_dir(root).args([
+        "run",
+        "--quiet",
+        "-p",
+        "fiscus",
+        "--",
+        "simulate",
+        "--year",
+        "2027",
+        "--scale",
+        "small",
+        "--seed",
+        SIMULATE_SEED,
+    ]);
+    if let Some(url) = database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = match command.stderr(Stdio::inherit()).output() {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("xtask: cannot run fiscus simulate: {error}");
+            return None;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or("");
+    println!("{last}");
+    if !output.status.success() || !last.starts_with("simulate: ok") {
+        eprintln!("{stdout}");
+        return None;
+    }
+    stdout
+        .lines()
+        .find(|line| line.starts_with("simulate digest:"))
+        .map(str::to_owned)
+}
+
+/// The end-to-end proof (ADR 0014): the small simulation on SQLite and, when the server
+/// answers, on a fresh PostgreSQL database created and dropped here; otherwise a second
+/// SQLite run. The two runs have the same seed, so their digests must be equal — the same
+/// year on both backends, or twice on one.
+fn simulate(root: &Path, pg: Option<&PgTarget>, ci: bool, skipped: &mut Vec<String>) -> bool {
+    let Some(first) = simulate_once(root, "SQLite", None) else {
+        return false;
+    };
+    let second = match pg {
+        Some(pg) if on_path("psql") => {
+            let name = format!("{TEST_DATABASE_PREFIX}sim_{}", std::process::id());
+            if pg.psql(&format!("CREATE DATABASE {name}")).is_none() {
+                eprintln!("xtask: cannot create the database {name} for the simulation");
+                return false;
+            }
+            let credentials = match &pg.password {
+                Some(password) => format!("{}:{password}", pg.user),
+                None => pg.user.clone(),
+            };
+            let url = format!("postgres://{credentials}@{}/{name}", pg.address());
+            let digest = simulate_once(root, "PostgreSQL", Some(&url));
+            let _ = pg.psql(&format!("DROP DATABASE IF EXISTS {name}"));
+            digest
+        }
+        _ => {
+            if ci {
+                eprintln!("xtask: the PostgreSQL simulation needs the server and psql under CI");
+                return false;
+            }
+            skipped.push(
+                "simulate on PostgreSQL: SKIPPED — no server or no psql; SQLite ran twice".into(),
+            );
+            simulate_once(root, "SQLite (second run, same seed)", None)
+        }
+    };
+    let Some(second) = second else {
+        return false;
+    };
+    if first != second {
+        eprintln!("xtask: the same seed gave different years:\n{first}\n{second}");
+        return false;
+    }
+    println!("xtask: simulate digests equal (seed {SIMULATE_SEED})");
+    true
 }
 
 /// Sums of the `test result:` lines of one `cargo test` run.

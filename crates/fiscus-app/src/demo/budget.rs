@@ -79,6 +79,28 @@ struct Rows {
     incomes: Vec<Vec<Bind>>,
     /// Units whose 二上 draft is submitted after the load.
     to_submit: Vec<String>,
+    /// Each unit's 二上 lines, for a compilation made through the use cases.
+    plans: Vec<UnitPlan>,
+}
+
+/// A unit's compilation as the demo plans it: the lines of its 二上 (within its projects of
+/// the project library), for `fiscus simulate` to enter through `App::budget_save`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitPlan {
+    pub mof_div_code: String,
+    pub agency_code: String,
+    pub dept_code: String,
+    pub lines: Vec<PlanLineOf>,
+}
+
+/// One planned expenditure line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanLineOf {
+    pub pro_code: String,
+    pub exp_func_code: String,
+    pub dep_bgt_eco_code: String,
+    pub gov_bgt_eco_code: String,
+    pub amount_fen: i64,
 }
 
 /// A whole amount of 元 between `low` and `high` thousands, in fen, rounded to 100 元.
@@ -348,12 +370,25 @@ fn push_unit(
         .map_err(|_| AppError::Internal(format!("demo region {}", unit.mof_div_code)))?;
     let sheet_id = hex_id(rng);
     let mut expense_fen = 0_i64;
+    let mut plan = UnitPlan {
+        mof_div_code: unit.mof_div_code.clone(),
+        agency_code: unit.agency_code.clone(),
+        dept_code: dept_of(unit).to_owned(),
+        lines: Vec::new(),
+    };
     for project in projects_of(unit, index, rng) {
         let letter = project.category.letter();
         let seq = sequences.next(&unit.mof_div_code, letter);
         let code = pro_code(&region, YEAR, project.category, seq);
         push_project(rows, unit, &project, &code, rng)?;
         for line in &project.lines {
+            plan.lines.push(PlanLineOf {
+                pro_code: code.clone(),
+                exp_func_code: line.exp_func_code.to_owned(),
+                dep_bgt_eco_code: line.dep_bgt_eco_code.to_owned(),
+                gov_bgt_eco_code: line.gov_bgt_eco_code.to_owned(),
+                amount_fen: line.amount_fen,
+            });
             let (amount_fen, apply_up, fin_audit_money) = match (stage, status) {
                 (Stage::OneUp, SheetStatus::Reviewed) => (line.declared_fen, line.declared_fen, 0),
                 (Stage::OneUp, _) => (line.declared_fen, 0, 0),
@@ -410,6 +445,7 @@ fn push_unit(
             text(""),
         ]);
     }
+    rows.plans.push(plan);
     if stage == Stage::TwoUp {
         rows.controls
             .push(control_row(unit, &unit.agency_code, "unit", expense_fen));
@@ -534,12 +570,7 @@ const INCOME_COLUMNS: [&str; 6] = [
     "remark",
 ];
 
-/// Writes the compilation inside the demo's transaction; returns the summary lines and the
-/// units whose drafts [`submit`] puts in review after the commit.
-pub async fn load(
-    tx: &mut Tx,
-    scale: Scale,
-) -> Result<(Vec<(&'static str, i64)>, Vec<String>), AppError> {
+fn generate_for(scale: Scale) -> Result<Rows, AppError> {
     let regions = tree::regions();
     let mut units = tree::units(scale, &regions, &mut stream(super::STREAM_UNITS));
     if scale == Scale::Small {
@@ -548,7 +579,24 @@ pub async fn load(
         units.retain(|unit| unit.region_level == 3);
     }
     // Pure and quick (~50,000 small rows): no need to leave the async worker.
-    let rows = generate(scale, &units, &mut stream(STREAM_BUDGET))?;
+    generate(scale, &units, &mut stream(STREAM_BUDGET))
+}
+
+/// Every compiling unit's planned 二上, in the demo's unit order: the same projects and
+/// lines the demo writes (their project codes are those of the loaded project library).
+pub fn unit_plans(scale: Scale) -> Result<Vec<UnitPlan>, AppError> {
+    Ok(generate_for(scale)?.plans)
+}
+
+/// Writes the compilation inside the demo's transaction; returns the summary lines and the
+/// units whose drafts [`submit`] puts in review after the commit. Without `compilation`,
+/// only the project library (projects, their declarations and code sequences) is written.
+pub async fn load(
+    tx: &mut Tx,
+    scale: Scale,
+    compilation: bool,
+) -> Result<(Vec<(&'static str, i64)>, Vec<String>), AppError> {
+    let rows = generate_for(scale)?;
     let n_projects = insert_rows(tx, "flow_document", &DOCUMENT_COLUMNS, rows.documents).await?;
     insert_rows(tx, "project", &PROJECT_COLUMNS, rows.projects).await?;
     insert_rows(
@@ -558,11 +606,14 @@ pub async fn load(
         rows.sequences,
     )
     .await?;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    if !compilation {
+        return Ok((vec![("projects", count(n_projects))], Vec::new()));
+    }
     let n_controls = insert_rows(tx, "budget_control", &CONTROL_COLUMNS, rows.controls).await?;
     insert_sheets(tx, &rows.sheets).await?;
     insert_lines(tx, &rows.lines).await?;
     insert_rows(tx, "budget_income", &INCOME_COLUMNS, rows.incomes).await?;
-    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let lines = vec![
         ("projects", count(n_projects)),
         ("budget_controls", count(n_controls)),

@@ -153,9 +153,38 @@ fn random_digits(rng: &mut DemoRng, n_digits: usize) -> String {
         .collect()
 }
 
+/// Which parts of the demo to load besides the master data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoParts {
+    /// The 2026 indicators and payments (loaded at the corps scale only).
+    pub ledger: bool,
+    /// The 2027 compilation: control numbers, sheets, lines and the drafts put in review.
+    /// Without it only the project library of 2027 (reserved projects with their approved
+    /// declarations) is loaded, so that a compilation can be made through the use cases.
+    pub compilation: bool,
+}
+
+impl DemoParts {
+    /// Everything, as `fiscus demo` loads it.
+    pub const ALL: DemoParts = DemoParts {
+        ledger: true,
+        compilation: true,
+    };
+    /// The master data and the project library only (`fiscus simulate`).
+    pub const MASTER_DATA: DemoParts = DemoParts {
+        ledger: false,
+        compilation: false,
+    };
+}
+
 /// Loads the demo into an empty database, all in one transaction: the national code tables
 /// of 2026 and their copy for 2027, then the generated records, then one audit entry.
 pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
+    run_parts(app, scale, DemoParts::ALL).await
+}
+
+/// [`run`] with a choice of parts.
+pub async fn run_parts(app: &App, scale: Scale, parts: DemoParts) -> Result<DemoSummary, AppError> {
     // A cheap first look, so that a refused run does not generate anything; the transaction
     // below checks again.
     if !database_is_empty(app).await? {
@@ -169,7 +198,7 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
         let password_hash = crate::auth::hash_password(DEMO_PASSWORD)?;
         // The ledger comes with the corps scale only: tests on the small scale start from an
         // empty ledger and build exactly what they assert on.
-        let demo_ledger = (scale == Scale::Corps)
+        let demo_ledger = (scale == Scale::Corps && parts.ledger)
             .then(|| ledger::generate(&data.regions, &data.units, &mut stream(STREAM_LEDGER)));
         Ok((
             rows::table_rows(&data, cipher.as_ref(), &password_hash)?,
@@ -215,7 +244,7 @@ pub async fn run(app: &App, scale: Scale) -> Result<DemoSummary, AppError> {
         lines.push(("indicators", counts.n_indicators as i64));
         lines.push(("ledger_transfers", counts.n_transfers as i64));
     }
-    let (budget_lines, to_submit) = budget::load(&mut tx, scale).await?;
+    let (budget_lines, to_submit) = budget::load(&mut tx, scale, parts.compilation).await?;
     lines.extend(budget_lines);
     lines.push(("codes", count_rows(&mut tx, "code_item").await?));
     lines.push(("code_mappings", count_rows(&mut tx, "code_mapping").await?));

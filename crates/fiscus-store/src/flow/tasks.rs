@@ -470,6 +470,25 @@ pub async fn open_task_counts(db: &Db, user_name: &str) -> Result<Vec<(String, i
     Ok(rows)
 }
 
+/// The users holding open tasks of a document type, with how many each, by user name (the
+/// simulation's approvers work through them; a supervisor's overview).
+pub async fn open_task_assignees(
+    db: &Db,
+    doc_type: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut sql =
+        Sql::new("SELECT assignee, COUNT(*) FROM flow_task WHERE status = 'open' AND doc_type = ");
+    sql.bind(Bind::text(doc_type))
+        .push(" GROUP BY assignee ORDER BY assignee");
+    let rows = on_db!(db, pool => {
+        let rows = bound_query!(&sql).fetch_all(pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+    });
+    Ok(rows)
+}
+
 /// 已办: documents the user closed a task on or submitted, most recently changed first.
 pub async fn done_documents(
     db: &Db,
