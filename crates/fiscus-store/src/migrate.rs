@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_accounting.sql"),
         postgres: include_str!("../migrations/postgres/0009_accounting.sql"),
     },
+    Migration {
+        version: 10,
+        name: "year_end",
+        sqlite: include_str!("../migrations/sqlite/0010_year_end.sql"),
+        postgres: include_str!("../migrations/postgres/0010_year_end.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied now.
