@@ -55,3 +55,5 @@ mod project;
 mod project_browser;
 #[path = "http/scope.rs"]
 mod scope;
+#[path = "http/year_end.rs"]
+mod year_end;
