@@ -106,15 +106,16 @@ async fn carried_from(
     app: &fiscus_app::App,
     old: &BgtId,
 ) -> Vec<fiscus_store::ledger::IndicatorRow> {
+    let region = app
+        .visible_indicator(Viewer::System, old)
+        .await
+        .expect("old")
+        .elements
+        .mof_div_code;
     let rows = fiscus_store::ledger::query::open_indicators_of_region(
         &app.db,
         Viewer::System,
-        &app.visible_indicator(Viewer::System, old)
-            .await
-            .expect("old")
-            .elements
-            .mof_div_code
-            .to_string(),
+        region.as_str(),
         2027,
     )
     .await
