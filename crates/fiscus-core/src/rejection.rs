@@ -168,6 +168,21 @@ pub enum Rejection {
     IndicatorHasReservations { bgt_id: String },
     #[error("not_an_advance")]
     NotAnAdvance { bgt_id: String },
+    /// The region close (年终结转) refused: indicators still hold 在途 reservations.
+    #[error("year_end_open_reservations")]
+    YearEndOpenReservations { n_indicators: i64 },
+    /// The region's year was already closed.
+    #[error("year_already_closed")]
+    YearAlreadyClosed {
+        mof_div_code: String,
+        fiscal_year: i32,
+    },
+    /// A ledger write into a region-year that has been closed (read-only).
+    #[error("year_closed")]
+    YearClosed {
+        mof_div_code: String,
+        fiscal_year: i32,
+    },
     #[error("idempotency_key_reused")]
     IdempotencyKeyReused { key: String },
     // Treasury payment (国库集中支付).
@@ -508,6 +523,19 @@ impl Rejection {
                 format!("指标 {bgt_id} 尚有在途支付，请先办结或撤销后再结转")
             }
             NotAnAdvance { bgt_id } => format!("指标 {bgt_id} 不是预拨指标，不能被核销"),
+            YearEndOpenReservations { n_indicators } => format!(
+                "还有 {n_indicators} 个指标存在在途支付（已申请未支付），请先办结或撤销后再年终结转"
+            ),
+            YearAlreadyClosed {
+                mof_div_code,
+                fiscal_year,
+            } => format!("区划 {mof_div_code} 的 {fiscal_year} 年度已经年终结转，不能重复结转"),
+            YearClosed {
+                mof_div_code,
+                fiscal_year,
+            } => format!(
+                "区划 {mof_div_code} 的 {fiscal_year} 年度已经年终结转，该年度指标只能查询，不能再变动"
+            ),
             IdempotencyKeyReused { key } => {
                 format!("请求编号 {key} 已用于内容不同的请求，请换一个编号")
             }
@@ -736,6 +764,15 @@ impl Rejection {
             NotAnAdvance {
                 bgt_id: "B1".into(),
             },
+            YearEndOpenReservations { n_indicators: 3 },
+            YearAlreadyClosed {
+                mof_div_code: "660100000".into(),
+                fiscal_year: 2026,
+            },
+            YearClosed {
+                mof_div_code: "660100000".into(),
+                fiscal_year: 2026,
+            },
             IdempotencyKeyReused { key: "K1".into() },
             PayeeBlacklisted {
                 payee_acct_no: "6222000000000000".into(),
@@ -891,6 +928,6 @@ mod tests {
             );
         }
         // Keep `examples` complete: this count changes only together with the enum.
-        assert_eq!(examples.len(), 117);
+        assert_eq!(examples.len(), 120);
     }
 }

@@ -15,6 +15,7 @@ pub mod query;
 mod scope;
 pub mod seed;
 pub mod verify;
+pub mod year_end;
 
 pub use control::*;
 pub use indicator::*;
@@ -70,6 +71,17 @@ pub async fn apply_transfers(
     let mut outcomes = Vec::with_capacity(transfers.len());
     for spec in transfers {
         outcomes.push(apply_one(tx, spec, meta).await?);
+    }
+    // The closed-year guard (ADR 0011), after the account updates: on PostgreSQL their row
+    // locks make this read see a close that committed meanwhile. Repeats are not new writes.
+    let new = transfers
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| matches!(outcome, Applied::New { .. }))
+        .map(|(spec, _)| spec);
+    let accounts = year_end::opened_accounts(new);
+    if let Some((_, rejection)) = year_end::first_closed_account(tx, &accounts).await? {
+        return Err(rejection.into());
     }
     Ok(outcomes)
 }

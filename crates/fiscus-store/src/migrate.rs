@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_accounting.sql"),
     },
     Migration {
+        version: 10,
+        name: "year_end",
+        sqlite: include_str!("../migrations/sqlite/0010_year_end.sql"),
+        postgres: include_str!("../migrations/postgres/0010_year_end.sql"),
+    },
+    Migration {
         version: 11,
         name: "accounting_close",
         sqlite: include_str!("../migrations/sqlite/0011_accounting_close.sql"),

@@ -370,9 +370,9 @@ async fn migrations_are_idempotent(test_db: TestDb) {
         bulk::count_rows(&mut tx, "schema_migrations")
             .await
             .expect("count"),
-        11, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank, 0006 project,
-            // 0007 budget, 0008 project_attachment, 0009 accounting, 0011 accounting_close,
-            // 0012 final_accounts (0010 year_end comes with its branch)
+        12, // 0001 foundation, 0002 flow, 0003 ledger, 0004 payment, 0005 bank, 0006 project,
+            // 0007 budget, 0008 project_attachment, 0009 accounting, 0010 year_end,
+            // 0011 accounting_close, 0012 final_accounts
     );
     assert_eq!(
         bulk::count_rows(&mut tx, "region")

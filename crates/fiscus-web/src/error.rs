@@ -33,6 +33,7 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | FlowVersionMismatch { .. }
         | WithdrawTooLate { .. }
         | PendingAlreadyResolved { .. }
+        | YearAlreadyClosed { .. }
         | IdempotencyKeyReused { .. }
         | MessageOutOfOrder => StatusCode::CONFLICT,
         AccountLocked { .. } => StatusCode::LOCKED,
@@ -100,6 +101,8 @@ pub fn status_of(rejection: &Rejection) -> StatusCode {
         | ExceedsPendingAmount { .. }
         | IndicatorHasReservations { .. }
         | NotAnAdvance { .. }
+        | YearEndOpenReservations { .. }
+        | YearClosed { .. }
         | PayeeBlacklisted { .. }
         | ProcurementContractRequired
         | PaymentStateForbids { .. }

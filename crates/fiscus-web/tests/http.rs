@@ -63,3 +63,5 @@ mod project;
 mod project_browser;
 #[path = "http/scope.rs"]
 mod scope;
+#[path = "http/year_end.rs"]
+mod year_end;

@@ -66,6 +66,14 @@ pub enum Command {
     /// The approval flow engine (流程引擎).
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// The year-end close of the indicator ledger (年终结转结余), as the system operator.
+    ///
+    /// Each open executable indicator of the year releases its frozen money, carries (by
+    /// --rule) into a new indicator of next year (上年结转) and lapses the rest to its region's
+    /// 总待分 pool; the old year becomes read-only. Without --region every region with open
+    /// indicators of the year is closed, leaves first. A closed region is refused
+    /// (year_already_closed) and nothing changes. Last line: `year-end: N indicators in X s`.
+    YearEnd(YearEndArgs),
     /// Runs the simulated agency bank and PBOC treasury (fiscus-bank-sim) with fault flags.
     ///
     /// Keys come from [bank] in the config file or FISCUS_BANK_*: the simulator signs with
@@ -273,6 +281,41 @@ pub enum BenchCommand {
     /// Uses a fresh SQLite file and a scratch PostgreSQL database when reachable, or the
     /// database given with --database (loads the corps demo into it when empty).
     Budget,
+    /// The year-end close target on a corps-scale database: at least 450,000 open indicators
+    /// of one year over the corps' regions (seeded, untimed), then every region closed through
+    /// `fiscus year-end` in under 60 s.
+    ///
+    /// Uses a fresh temporary SQLite file, or the (empty) database given with --database-url
+    /// or --database. Last line: `year-end: N indicators in X s`.
+    YearEnd(YearEndBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct YearEndArgs {
+    /// The fiscal year to close.
+    #[arg(long, value_name = "Y")]
+    pub year: i32,
+    /// One region (财政区划 code); default: every region with open indicators of the year.
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+    /// projects: carry project indicators, lapse the rest; all: carry everything; nothing:
+    /// lapse everything.
+    #[arg(long, value_name = "RULE", default_value = "projects")]
+    pub rule: String,
+    /// Prints the stages of each region (read, planned, committed).
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct YearEndBenchArgs {
+    /// Open indicators of one year to seed over the corps' regions before the timed close.
+    #[arg(long, value_name = "N", default_value_t = 450_000)]
+    pub indicators: usize,
+    /// An empty database to use instead of a fresh temporary SQLite file (same as the
+    /// global --database).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,11 +9,13 @@ mod bench;
 mod bench_budget;
 mod bench_ledger;
 mod bench_payment;
+mod bench_year_end;
 mod cli;
 mod config;
 mod serve;
 mod simulate;
 mod verify;
+mod year_end;
 
 use std::process::ExitCode;
 
@@ -180,6 +182,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 faults: args.faults,
             };
             if !bench_payment::payment(bench).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::YearEnd(args) => {
+            let rule = year_end::rule_of(&args.rule)?;
+            let app = serve::open_app(&settings).await?;
+            let run =
+                year_end::run(&app, args.year, args.region.as_deref(), rule, args.verbose).await;
+            app.db.close().await;
+            if run?.n_failed > 0 {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Bench(BenchCommand::YearEnd(args)) => {
+            let bench = bench_year_end::YearEndBench {
+                database_url: args.database_url.clone().or_else(|| cli.database.clone()),
+                indicators: args.indicators,
+            };
+            if !bench_year_end::year_end(bench).await? {
                 return Ok(ExitCode::FAILURE);
             }
         }

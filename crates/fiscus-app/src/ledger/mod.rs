@@ -6,6 +6,7 @@
 pub mod ops;
 pub mod query;
 mod writer;
+pub mod year_end;
 
 use fiscus_core::ledger::control::{PaymentElements, element_mismatch};
 use fiscus_core::ledger::model::same_request;
@@ -113,7 +114,10 @@ impl App {
         // indicator closed since, a control became strict); the lookup is only needed then.
         let indicator = match usable(indicator) {
             Ok(indicator) => indicator,
-            Err(rejection) => return self.first_result_or(&spec, rejection).await,
+            Err(rejection) => {
+                let rejection = self.year_closed_or(&request.bgt_id, rejection).await?;
+                return self.first_result_or(&spec, rejection).await;
+            }
         };
         let controls = self.cached_controls().await?;
         let mut audit = Vec::new();
@@ -200,6 +204,7 @@ impl App {
             let closed = Rejection::IndicatorClosed {
                 bgt_id: bgt_id.to_string(),
             };
+            let closed = self.year_closed_or(&bgt_id, closed).await?;
             return self.first_result_or(&spec, closed).await;
         }
         self.single(who, spec, doc_id, Vec::new(), false).await
@@ -324,6 +329,34 @@ impl App {
             .into_iter()
             .next()
             .ok_or_else(|| Rejection::NotFound { what: "指标" }.into())
+    }
+
+    /// `year_closed` when the indicator's region-year was closed by a year-end close (ADR
+    /// 0011), else `rejection`: the old year is read-only as a whole.
+    async fn year_closed_or(
+        &self,
+        bgt_id: &BgtId,
+        rejection: Rejection,
+    ) -> Result<Rejection, AppError> {
+        let Some(row) =
+            store::visible_indicators(&self.db, Viewer::System, std::slice::from_ref(bgt_id))
+                .await?
+                .into_iter()
+                .next()
+        else {
+            return Ok(rejection);
+        };
+        let (region, year) = (
+            row.elements.mof_div_code.as_str(),
+            row.elements.fiscal_year.0,
+        );
+        if store::year_end::is_closed_read(&self.db, region, year).await? {
+            return Ok(Rejection::YearClosed {
+                mof_div_code: region.to_owned(),
+                fiscal_year: year,
+            });
+        }
+        Ok(rejection)
     }
 
     /// The receipt of a request applied before with the same content, if any. Checked before

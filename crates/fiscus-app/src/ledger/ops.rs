@@ -18,7 +18,6 @@ use fiscus_store::facts;
 use fiscus_store::flow::{self as flow_store, DocumentRow};
 use fiscus_store::ledger::{self as store, BatchMeta, NewIndicator};
 use fiscus_store::records::Viewer;
-use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, RequestCtx};
 
@@ -32,17 +31,7 @@ pub fn doc_type_of(operation: &Operation) -> DocType {
     }
 }
 
-/// What a year-end document carries over (结转) and what lapses (结余).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CarryRule {
-    /// Carry every open balance.
-    All,
-    /// Carry project indicators (with a `pro_code`); lapse the rest (basic expenditure).
-    ProjectsOnly,
-    /// Lapse everything.
-    Nothing,
-}
+pub use fiscus_core::ledger::year_end::CarryRule;
 
 impl App {
     /// Writes an operation document as a draft and submits it (送审) in the same transaction
@@ -114,17 +103,12 @@ impl App {
         let lines = rows
             .iter()
             .filter(|row| row.elements.bgt_exe_flag == ExeFlag::Executable)
-            .map(|row| {
-                let open_fen = row.figures.available_fen + row.figures.frozen_fen;
-                let carry = match rule {
-                    CarryRule::All => open_fen,
-                    CarryRule::ProjectsOnly if !row.elements.pro_code.is_empty() => open_fen,
-                    _ => 0,
-                };
-                CarryLine {
-                    bgt_id: row.bgt_id.clone(),
-                    carry: Fen(carry.max(0)),
-                }
+            .map(|row| CarryLine {
+                bgt_id: row.bgt_id.clone(),
+                carry: rule.carry_of(
+                    &row.elements,
+                    row.figures.available_fen + row.figures.frozen_fen,
+                ),
             })
             .collect();
         Ok(Operation::YearEnd { pool, lines })
@@ -154,6 +138,7 @@ pub(crate) async fn check_operation(
         return Err(Rejection::NotFound { what: "指标" }.into());
     }
     let facts = plan_facts(tx, operation).await?;
+    check_open_years(tx, operation, &facts).await?;
     check_drafts(tx, who, operation).await?;
     let mut counter = 0_u32;
     let mut new_id = || {
@@ -181,6 +166,52 @@ pub(crate) async fn check_operation(
         agency_code,
         title,
     })
+}
+
+/// The region-years the operation touches are not closed by a year-end close (ADR 0011):
+/// one lookup per distinct region and year. The store checks again when it writes.
+async fn check_open_years(
+    tx: &mut Tx,
+    operation: &Operation,
+    facts: &PlanFacts,
+) -> Result<(), AppError> {
+    let mut years: Vec<(String, i32)> = facts
+        .indicators
+        .values()
+        .map(|facts| {
+            (
+                facts.elements.mof_div_code.as_str().to_owned(),
+                facts.elements.fiscal_year.0,
+            )
+        })
+        .collect();
+    let drafts: Vec<&IndicatorDraft> = match operation {
+        Operation::Enter { indicator, .. } => vec![indicator],
+        Operation::Split { children, .. } => {
+            children.iter().map(|child| &child.indicator).collect()
+        }
+        _ => Vec::new(),
+    };
+    for draft in drafts {
+        if let Ok(elements) = draft.parse() {
+            years.push((
+                elements.mof_div_code.as_str().to_owned(),
+                elements.fiscal_year.0,
+            ));
+        }
+    }
+    years.sort();
+    years.dedup();
+    for (mof_div_code, fiscal_year) in years {
+        if store::year_end::is_closed(tx, &mof_div_code, fiscal_year).await? {
+            return Err(Rejection::YearClosed {
+                mof_div_code,
+                fiscal_year,
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn place_of(elements: &IndicatorElements) -> (String, Option<String>, String) {

@@ -12,6 +12,7 @@ pub mod control;
 pub mod indicator;
 pub mod model;
 pub mod operation;
+pub mod year_end;
 
 #[cfg(test)]
 mod tests;

@@ -1219,3 +1219,114 @@ fn model_controls_warnings_and_resolution() {
     let sum: i64 = model.accounts.values().map(Balances::posted).sum();
     assert_eq!(sum, 0);
 }
+
+/// The bulk plan of a region close gives exactly the transfers, numbering and next-year
+/// indicators `plan` gives the `Operation::YearEnd` of the same lines, under every rule; a
+/// reservation refuses it with the count of blocked indicators.
+#[test]
+fn region_close_equals_the_year_end_operation() {
+    use crate::ledger::year_end::{
+        CarryRule, OpenIndicator, carried_elements, operation_of, plan_region,
+    };
+    let mut facts = facts();
+    facts.indicators.remove(&id("OLD"));
+    let mut project = elements(Some("660100101"), ExeFlag::Executable);
+    project.pro_code = "P1".into();
+    facts.indicators.insert(
+        id("PROJ"),
+        IndicatorFacts {
+            elements: project,
+            figures: Figures {
+                total_fen: 500,
+                frozen_fen: 0,
+                reserved_fen: 0,
+                spent_fen: 0,
+                written_off_fen: 0,
+                available_fen: 500,
+            },
+            closed: false,
+        },
+    );
+    let open = |facts: &PlanFacts| -> Vec<OpenIndicator> {
+        facts
+            .indicators
+            .iter()
+            .map(|(bgt_id, facts)| OpenIndicator {
+                bgt_id: bgt_id.clone(),
+                facts: facts.clone(),
+            })
+            .collect()
+    };
+    let blocked = plan_region(&open(&facts), CarryRule::All, &mut || id("N"));
+    assert_eq!(
+        blocked.map(|_| ()).map_err(|r| r.code()),
+        Err("year_end_open_reservations".to_owned())
+    );
+    if let Some(unit) = facts.indicators.get_mut(&id("UNIT")) {
+        unit.figures.reserved_fen = 0;
+    }
+    for rule in [CarryRule::All, CarryRule::ProjectsOnly, CarryRule::Nothing] {
+        let indicators = open(&facts);
+        let mut n = 0;
+        let mut bulk_id = || {
+            n += 1;
+            id(&format!("NEW{n}"))
+        };
+        let close = plan_region(&indicators, rule, &mut bulk_id).unwrap();
+        let operation = operation_of(&indicators, rule).unwrap();
+        let mut m = 0;
+        let mut reference_id = || {
+            m += 1;
+            id(&format!("NEW{m}"))
+        };
+        let reference = plan(&operation, &facts, "YE", &mut reference_id).unwrap();
+        assert_eq!(
+            close.transfers("YE").unwrap(),
+            reference.transfers,
+            "{rule:?}"
+        );
+        let closed: Vec<BgtId> = close.lines.iter().map(|line| line.bgt_id.clone()).collect();
+        assert_eq!(closed, reference.closes);
+        let created: Vec<(BgtId, IndicatorElements)> = close
+            .lines
+            .iter()
+            .filter_map(|line| {
+                let new = line.new_bgt_id.clone()?;
+                Some((
+                    new,
+                    carried_elements(&line.bgt_id, &facts.indicators[&line.bgt_id].elements),
+                ))
+            })
+            .collect();
+        assert_eq!(created, reference.new_indicators);
+        assert_eq!(
+            close.totals.n_transfers,
+            i64::try_from(reference.transfers.len()).unwrap()
+        );
+        // The model accepts the plan and nothing is created or lost.
+        let mut model = Model::default();
+        for (bgt_id, facts) in &facts.indicators {
+            let avail = AccountId::of(bgt_id, AccountKind::Avail);
+            let frozen = AccountId::of(bgt_id, AccountKind::Frozen);
+            model.accounts.insert(
+                avail,
+                Balances {
+                    credits_posted: facts.figures.available_fen,
+                    ..Balances::default()
+                },
+            );
+            model.accounts.insert(
+                frozen,
+                Balances {
+                    credits_posted: facts.figures.frozen_fen,
+                    ..Balances::default()
+                },
+            );
+        }
+        model.apply(&reference.transfers).unwrap();
+        for line in &close.lines {
+            let after = model.balances(&AccountId::of(&line.bgt_id, AccountKind::Avail));
+            assert_eq!(after.available(), line.avail_after_fen);
+        }
+    }
+}

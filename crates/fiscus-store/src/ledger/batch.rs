@@ -92,12 +92,25 @@ pub async fn apply_group(
     }
     let read = accounts_by_id(tx, &account_ids).await?;
     model.accounts = read.clone();
+    // The closed-year guard (ADR 0011), after the accounts are locked.
+    let closed = super::year_end::closed_accounts(tx, &account_ids).await?;
 
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut new_rows: Vec<NewRow<'_>> = Vec::new();
     for request in requests {
         if let Some(missing) = missing_account(request.transfers, &read) {
             outcomes.push(Err(missing));
+            continue;
+        }
+        if !closed.is_empty()
+            && let Some(rejection) = request
+                .transfers
+                .iter()
+                .filter(|spec| !model.transfers.contains_key(&spec.transfer_id))
+                .flat_map(|spec| super::year_end::opened_accounts([spec]))
+                .find_map(|account| closed.get(&account).cloned())
+        {
+            outcomes.push(Err(rejection));
             continue;
         }
         match model.apply(request.transfers) {

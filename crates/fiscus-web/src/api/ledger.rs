@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 mod openapi;
 mod reserve;
+mod year_end;
 
 pub use openapi::openapi_paths;
 
@@ -50,6 +51,11 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/api/v1/ledger/refunds", post(reserve::refund))
         .route("/api/v1/ledger/controls", get(controls).put(set_control))
+        .route(
+            "/api/v1/ledger/year-end",
+            get(year_end::records).post(year_end::close),
+        )
+        .route("/api/v1/ledger/year-end/preview", get(year_end::preview))
 }
 
 fn params_of(params: HashMap<String, String>) -> BTreeMap<String, String> {
@@ -265,12 +271,10 @@ async fn create_op(
 /// `rule` of a year-end: all | projects_only | nothing.
 pub fn carry_rule(text: Option<&str>) -> Result<CarryRule, Rejection> {
     match text.map(str::trim).unwrap_or("all") {
-        "" | "all" => Ok(CarryRule::All),
-        "projects_only" => Ok(CarryRule::ProjectsOnly),
-        "nothing" => Ok(CarryRule::Nothing),
-        _ => Err(Rejection::FieldInvalid {
+        "" => Ok(CarryRule::All),
+        code => CarryRule::from_code(code).ok_or(Rejection::FieldInvalid {
             field: "结转规则",
-            expected: "all、projects_only 或 nothing",
+            expected: "all、projects（projects_only）或 nothing",
         }),
     }
 }

@@ -127,6 +127,25 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
             "responses": created("{transfer_id, seq, repeat, warned}") } }),
         ),
         (
+            "/api/v1/ledger/year-end",
+            json!({
+            "get": { "summary": "年终结转记录：本辖区各区划的结转结余情况", "tags": tags,
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" }, "description": "预算年度（可选）" }],
+                "responses": ok("{items: [{mof_div_code, mof_div_name, fiscal_year, carry_rule, n_closed, n_carried, carried_fen, lapsed_fen, released_fen, n_transfers, batch_id, started_at, finished_at, closed_by}], total}") },
+            "post": { "summary": "年终结转结余：本区划本年度执行中的指标解冻后按规则结转到下年度、其余结余收回总待分指标，该年度从此只读（本级预算处室）", "tags": tags,
+                "requestBody": body(json!({ "mof_div_code": text("财政区划代码"), "fiscal_year": { "type": "integer", "description": "预算年度" },
+                    "rule": text("projects（项目结转，默认）| all（全部结转）| nothing（全部结余收回）") }), &["mof_div_code", "fiscal_year"]),
+                "responses": errors(json!({ "201": { "description": "{mof_div_code, fiscal_year, carry_rule, batch_id, totals: {n_closed, n_carried, carried_fen, lapsed_fen, released_fen, n_transfers}, elapsed_millis}" } })) } }),
+        ),
+        (
+            "/api/v1/ledger/year-end/preview",
+            json!({ "get": { "summary": "年终结转预览：执行中的指标数、拟结转与结余金额、在途支付", "tags": tags,
+            "parameters": [{ "name": "mof_div_code", "in": "query", "schema": { "type": "string" }, "description": "默认本人所在区划" },
+                { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } },
+                { "name": "rule", "in": "query", "schema": { "type": "string", "enum": ["projects", "all", "nothing"] } }],
+            "responses": ok("{mof_div_code, fiscal_year, n_open, n_pools, has_total_pool, carry_fen, lapse_fen, frozen_fen, n_blocking, blocking_fen, closed}") } }),
+        ),
+        (
             "/api/v1/ledger/controls",
             json!({
             "get": { "summary": "控制级次", "tags": tags, "responses": ok("{items, eco_refinement, control_points, default_level}") },

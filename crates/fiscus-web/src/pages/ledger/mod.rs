@@ -1,6 +1,6 @@
 //! The 指标管理 pages: 指标查询 (`list`), 指标详情 with its 账页 (`detail`), 指标汇总
 //! (`summary`), the forms that draft operation documents (`ops`, `ops_form`), 控制级次
-//! (`controls`), and the readable rendering of an operation document on the flow page
+//! (`controls`), 年终结转 (`year_end`), and the readable rendering of an operation document on the flow page
 //! (`render`). Shared here: code and organisation names, money cells, indicator links.
 
 mod controls;
@@ -10,6 +10,7 @@ mod ops;
 pub(crate) mod ops_form;
 pub(crate) mod render;
 mod summary;
+mod year_end;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,6 +34,10 @@ pub fn routes() -> axum::Router<AppState> {
             "/indicators/controls",
             get(controls::page).post(controls::save),
         )
+        .route(
+            "/indicators/year-end",
+            get(year_end::page).post(year_end::confirm),
+        )
         .route("/indicators/ops/{op}", get(ops::form).post(ops::submit))
         .route("/indicators/{bgt_id}", get(detail::detail))
 }
@@ -48,6 +53,9 @@ pub fn nav_links(principal: &Principal) -> Vec<(&'static str, &'static str)> {
         links.push(("/indicators/ops/enter", "指标业务办理"));
     }
     links.push(("/indicators/controls", "控制级次"));
+    if principal.agency_code().is_none() {
+        links.push(("/indicators/year-end", "年终结转"));
+    }
     links
 }
 
