@@ -11,6 +11,7 @@ mod accounting;
 mod approvals;
 mod budget;
 mod checks;
+mod close;
 mod payments;
 mod world;
 
@@ -45,16 +46,21 @@ pub enum Phase {
     Adjustments,
     Payments,
     Accounting,
-    // PHASES ADDED AFTER MERGE: year-end close, accounting year close, final accounts
+    YearEnd,
+    AccountingClose,
+    FinalAccounts,
     Checks,
 }
 
-pub const PHASES: [Phase; 6] = [
+pub const PHASES: [Phase; 9] = [
     Phase::Compilation,
     Phase::Release,
     Phase::Adjustments,
     Phase::Payments,
     Phase::Accounting,
+    Phase::YearEnd,
+    Phase::AccountingClose,
+    Phase::FinalAccounts,
     Phase::Checks,
 ];
 
@@ -66,6 +72,9 @@ impl Phase {
             Phase::Adjustments => "预算调整调剂",
             Phase::Payments => "支付、退回、退款与清算",
             Phase::Accounting => "会计核算与月结",
+            Phase::YearEnd => "指标年终结转结余",
+            Phase::AccountingClose => "会计年终结账",
+            Phase::FinalAccounts => "决算生成、校验与对账",
             Phase::Checks => "核对",
         }
     }
@@ -193,6 +202,9 @@ async fn run_phases(world: &mut World) -> Result<Vec<(Phase, PhaseReport, Durati
             Phase::Adjustments => budget::adjustments(world, &mut progress).await?,
             Phase::Payments => payments::payments(world, &mut progress).await?,
             Phase::Accounting => accounting::accounting(world, &mut progress).await?,
+            Phase::YearEnd => close::ledger_year_end(world, &mut progress).await?,
+            Phase::AccountingClose => close::accounting_year_close(world, &mut progress).await?,
+            Phase::FinalAccounts => close::final_accounts(world, &mut progress).await?,
             Phase::Checks => checks::checks(world, &reports, &mut progress).await?,
         };
         let elapsed = phase_started.elapsed();

@@ -103,8 +103,12 @@ impl CloseLine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionClose {
     pub fiscal_year: FiscalYear,
-    /// The region's 总待分 pool of the year, where lapsed money goes.
-    pub pool: BgtId,
+    /// The region's 总待分 pool of the year, if it has one.
+    pub pool: Option<BgtId>,
+    /// Where lapsed money goes (结余收回): the pool's 可用 account, or — for a region whose
+    /// indicators were all approved straight from its budget source, without a 总待分 pool —
+    /// the region-year's source account (预算来源) it came from.
+    pub lapse_to: AccountId,
     pub lines: Vec<CloseLine>,
     pub totals: CloseTotals,
 }
@@ -170,19 +174,34 @@ pub fn operation_of(indicators: &[OpenIndicator], rule: CarryRule) -> Result<Ope
 
 /// Plans the close of one region and year from its open indicators (all of one region and
 /// year, the pools among them). Refuses when any indicator still holds a reservation (in one
-/// rejection that counts them), when the region has no 总待分 pool, or when the indicators
-/// are of different years. `new_id` names each next-year indicator.
+/// rejection that counts them), when the region has neither a 总待分 pool nor an executable
+/// indicator, or when the indicators are of different years. Lapsed money goes to the 总待分
+/// pool, or to the region-year's source account when there is no pool. `new_id` names each
+/// next-year indicator.
 pub fn plan_region(
     indicators: &[OpenIndicator],
     rule: CarryRule,
     new_id: &mut dyn FnMut() -> BgtId,
 ) -> Result<RegionClose, Rejection> {
-    let pool = total_pool(indicators)?;
-    let fiscal_year = pool.facts.elements.fiscal_year;
+    let pool = total_pool(indicators).ok();
     let executable: Vec<&OpenIndicator> = indicators
         .iter()
         .filter(|row| row.facts.elements.bgt_exe_flag == ExeFlag::Executable && !row.facts.closed)
         .collect();
+    let anchor = match (pool, executable.first()) {
+        (Some(pool), _) => &pool.facts.elements,
+        (None, Some(first)) => &first.facts.elements,
+        (None, None) => {
+            return Err(Rejection::NotFound {
+                what: "本年度的总待分指标",
+            });
+        }
+    };
+    let fiscal_year = anchor.fiscal_year;
+    let lapse_to = match pool {
+        Some(pool) => AccountId::of(&pool.bgt_id, AccountKind::Avail),
+        None => AccountId::source(&anchor.mof_div_code, fiscal_year),
+    };
     if executable
         .iter()
         .any(|row| row.facts.elements.fiscal_year != fiscal_year)
@@ -236,7 +255,8 @@ pub fn plan_region(
     totals.n_transfers = i64::try_from(next_n - 1).unwrap_or(i64::MAX);
     Ok(RegionClose {
         fiscal_year,
-        pool: pool.bgt_id.clone(),
+        pool: pool.map(|pool| pool.bgt_id.clone()),
+        lapse_to,
         lines,
         totals,
     })
@@ -247,7 +267,7 @@ impl RegionClose {
     /// reference of what the store writes set-based).
     pub fn transfers(&self, batch_id: &str) -> Result<Vec<TransferSpec>, Rejection> {
         let mut out = Vec::new();
-        let pool_avail = AccountId::of(&self.pool, AccountKind::Avail);
+        let pool_avail = self.lapse_to.clone();
         for line in &self.lines {
             let avail = AccountId::of(&line.bgt_id, AccountKind::Avail);
             let mut n = line.first_n;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use fiscus_core::Rejection;
 use fiscus_core::ledger::year_end::RegionClose;
-use fiscus_core::ledger::{AccountId, AccountKind, TransferKind, TransferSpec};
+use fiscus_core::ledger::{AccountKind, TransferKind, TransferSpec};
 use sqlx::Row;
 
 use super::{INDICATOR_SELECT, IndicatorRow, indicator_of};
@@ -272,7 +272,7 @@ pub async fn write_close(
         .await?;
     }
     // Every transfer, numbered as `plan` numbers them: per line release, carry, lapse.
-    let pool_avail = AccountId::of(&close.pool, AccountKind::Avail);
+    let pool_avail = close.lapse_to.clone();
     exec(
         tx,
         "INSERT INTO ledger_transfer (transfer_id, batch_id, debit_account_id, credit_account_id, kind, amount_fen, \
@@ -322,7 +322,7 @@ pub async fn write_close(
     .await?;
     if touched != 1 {
         return Err(Rejection::NotFound {
-            what: "总待分指标账户",
+            what: "结余收回账户（总待分指标或预算来源）",
         }
         .into());
     }

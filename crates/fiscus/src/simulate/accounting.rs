@@ -151,6 +151,10 @@ pub async fn accounting(world: &mut World, progress: &mut Progress) -> Result<Ph
             rows.iter().map(|row| row.total_fen).sum::<i64>();
         progress.tick("结账（账簿）", index + 1, books.len());
     }
+    // The year's expenditure in the books, before the year close empties those accounts.
+    for (book_type, fen) in super::checks::trial_balances(world, &mut report, progress).await? {
+        report.amount(super::checks::expenditure_name(book_type), fen);
+    }
     report.count("accounting_events", n_events);
     report.count("vouchers_generated", n_generated);
     report.count("vouchers_posted", n_posted);

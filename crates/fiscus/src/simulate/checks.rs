@@ -30,7 +30,9 @@ pub async fn checks(
     progress: &mut Progress,
 ) -> Result<PhaseReport> {
     let mut report = PhaseReport::default();
-    let net_by_type = trial_balances(world, &mut report, progress).await?;
+    // The balances after the year close; the expenditure was taken before it (the closing
+    // vouchers empty the expenditure accounts), by the accounting phase.
+    trial_balances(world, &mut report, progress).await?;
 
     // `fiscus verify`, the same function the CLI runs.
     let n_problems = crate::verify::run(&world.app.db, &world.settings).await?;
@@ -93,11 +95,12 @@ pub async fn checks(
     let totals =
         fiscus_store::ledger::query::indicator_totals(&world.app.db, Viewer::System, &filter)
             .await?;
-    let figure = |name: &str| {
-        net_by_type
+    let figure = |book_type: &str| {
+        earlier
             .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(0, |(_, v)| *v)
+            .map(|(_, r, _)| r.get(expenditure_name(book_type)))
+            .find(|fen| *fen != 0)
+            .unwrap_or(0)
     };
     for (what, fen) in [
         ("ledger spent", totals.spent_fen),
@@ -127,8 +130,17 @@ pub async fn checks(
     Ok(report)
 }
 
+/// The name of a book type's expenditure figure in the accounting phase's report.
+pub fn expenditure_name(book_type: &str) -> &'static str {
+    match book_type {
+        "unit_budget" => "books_expenditure_unit_budget_fen",
+        "unit_financial" => "books_expenditure_unit_financial_fen",
+        _ => "books_expenditure_fiscal_general_fen",
+    }
+}
+
 /// Every book's trial balance over the year; returns the net expenditure per book type.
-async fn trial_balances(
+pub async fn trial_balances(
     world: &mut World,
     report: &mut PhaseReport,
     progress: &mut Progress,

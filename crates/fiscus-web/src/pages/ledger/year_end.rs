@@ -128,7 +128,7 @@ fn render(
     let principal = &user.principal;
     let may_close =
         principal.roles.contains(Role::BudgetDivision) && principal.agency_code().is_none();
-    let blocked = preview.n_blocking > 0 || !preview.has_total_pool;
+    let blocked = preview.n_blocking > 0;
     html! {
         (heading(&[("", "指标管理")], "年终结转", html! {
             button type="button" class="button ghost" onclick="window.print()" { "打印" }
@@ -137,7 +137,7 @@ fn render(
         @if let Some(message) = error { (notice_error(message)) }
         p class="muted" {
             "年终结转结余：本区划本年度执行中的指标先解除冻结，按结转规则把余额结转为下一年度的指标（资金来源「上年结转」，保留原指标编号的追溯关系），"
-            "其余结余收回本区划的总待分指标；原指标关闭，该年度此后只能查询，不能再录入、调整或支付。结转只能进行一次。"
+            "其余结余收回本区划的总待分指标（没有总待分指标的区划收回到本年度预算来源）；原指标关闭，该年度此后只能查询，不能再录入、调整或支付。结转只能进行一次。"
         }
         form method="get" action=(PATH) class="card filters" {
             label class="field" {
@@ -162,7 +162,10 @@ fn render(
                     tr { th { "执行中的指标" } td class="num" { (preview.n_open) " 个" } }
                     tr { th { "待分指标（保留在原年度）" } td class="num" { (preview.n_pools) " 个" } }
                     tr { th { "拟结转到下年度" } td { (money(preview.carry_fen)) " 元" } }
-                    tr { th { "拟结余收回总待分" } td { (money(preview.lapse_fen)) " 元" } }
+                    tr {
+                        th { @if preview.has_total_pool { "拟结余收回总待分" } @else { "拟结余收回预算来源" } }
+                        td { (money(preview.lapse_fen)) " 元" }
+                    }
                     tr { th { "其中解除冻结" } td { (money(preview.frozen_fen)) " 元" } }
                     tr {
                         th { "在途支付（阻止结转）" }
@@ -173,9 +176,6 @@ fn render(
                 }
             }
             @if preview.closed.is_none() {
-                @if !preview.has_total_pool && preview.n_open > 0 {
-                    (notice_error("本区划本年度没有总待分指标，结余无处收回，请先录入总待分指标。"))
-                }
                 @if preview.n_blocking > 0 {
                     (notice_error(&format!("还有 {} 个指标存在在途支付，请先办结或撤销后再结转。", preview.n_blocking)))
                 }
