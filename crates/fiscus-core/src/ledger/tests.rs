@@ -1330,3 +1330,39 @@ fn region_close_equals_the_year_end_operation() {
         }
     }
 }
+
+/// A region whose indicators came straight from its budget source (no 总待分 pool) lapses into
+/// that source account; with neither a pool nor an executable indicator there is nothing to
+/// close and the close is refused.
+#[test]
+fn region_close_without_a_pool_lapses_into_the_source() {
+    use crate::ledger::year_end::{CarryRule, OpenIndicator, plan_region};
+    let unit = OpenIndicator {
+        bgt_id: id("UNIT"),
+        facts: IndicatorFacts {
+            elements: elements(Some("660100101"), ExeFlag::Executable),
+            figures: Figures {
+                total_fen: 300,
+                frozen_fen: 50,
+                reserved_fen: 0,
+                spent_fen: 100,
+                written_off_fen: 0,
+                available_fen: 150,
+            },
+            closed: false,
+        },
+    };
+    let close = plan_region(&[unit], CarryRule::Nothing, &mut || id("N")).unwrap();
+    assert_eq!(close.pool, None);
+    assert_eq!(close.lapse_to.as_str(), "src.660100000.2026");
+    assert_eq!(close.totals.lapsed_fen, 200);
+    let transfers = close.transfers("YE").unwrap();
+    assert_eq!(transfers.len(), 2);
+    assert_eq!(transfers[1].credit.as_str(), "src.660100000.2026");
+    assert_eq!(transfers[1].amount, Fen(200));
+    let nothing = plan_region(&[], CarryRule::All, &mut || id("N"));
+    assert_eq!(
+        nothing.map(|_| ()).map_err(|r| r.code()),
+        Err("not_found".to_owned())
+    );
+}
