@@ -17,6 +17,9 @@ use super::{Phase, PhaseReport, Progress, World};
 use crate::app_error;
 use crate::bank_loop::{bank_today, sim_quiet};
 
+/// Trial balances read at once (SQLite's read pool and PostgreSQL both serve several).
+const TRIAL_BALANCES_AT_ONCE: usize = 4;
+
 /// Accounts whose net debit is the year's expenditure, per book type (data/accounting/rules.csv).
 const EXPENDITURE_ACCOUNTS: [(&str, &[&str]); 3] = [
     ("unit_budget", &["710101"]),
@@ -30,12 +33,16 @@ pub async fn checks(
     progress: &mut Progress,
 ) -> Result<PhaseReport> {
     let mut report = PhaseReport::default();
+    // `fiscus verify`, the same function the CLI runs, alongside the trial balances: it is
+    // one long read, they are many short ones.
+    let (db, settings) = (world.app.db.clone(), world.settings.clone());
+    let verify = tokio::spawn(async move { crate::verify::run(&db, &settings).await });
     // The balances after the year close; the expenditure was taken before it (the closing
     // vouchers empty the expenditure accounts), by the accounting phase.
     trial_balances(world, &mut report, progress).await?;
-
-    // `fiscus verify`, the same function the CLI runs.
-    let n_problems = crate::verify::run(&world.app.db, &world.settings).await?;
+    let n_problems = verify
+        .await
+        .map_err(|error| anyhow::anyhow!("fiscus verify: {error}"))??;
     report.count("verify_problems", n_problems);
     if n_problems > 0 {
         report
@@ -149,20 +156,40 @@ pub async fn trial_balances(
     let mut net: Vec<(&'static str, i64)> =
         EXPENDITURE_ACCOUNTS.iter().map(|(t, _)| (*t, 0)).collect();
     let mut n_balanced = 0;
-    for (index, (book, _)) in books.values().enumerate() {
+    // Who reads each book, resolved first (the cache needs `world`); then the reads run a few
+    // at a time, and their results are taken in book order.
+    let mut jobs = Vec::with_capacity(books.len());
+    for (book, _) in books.values() {
         let (reader, _) = book_people(world, book)?;
-        let reader = world.principal(&reader).await?;
-        let balance = world
-            .app
-            .accounting_trial_balance(&reader, book, world.year, 1, 12)
-            .await
-            .map_err(app_error)?;
+        jobs.push((book.clone(), world.principal(&reader).await?));
+    }
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(TRIAL_BALANCES_AT_ONCE));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (book, reader)) in jobs.into_iter().enumerate() {
+        let (app, year, limit) = (world.app.clone(), world.year, limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let balance = app
+                .accounting_trial_balance(&reader, &book, year, 1, 12)
+                .await;
+            (index, book, balance)
+        });
+    }
+    let mut results = Vec::with_capacity(books.len());
+    while let Some(joined) = tasks.join_next().await {
+        let (index, book, balance) =
+            joined.map_err(|error| anyhow::anyhow!("trial balance: {error}"))?;
+        results.push((index, book, balance.map_err(app_error)?));
+        progress.tick("试算平衡", results.len(), books.len());
+    }
+    results.sort_by_key(|(index, _, _)| *index);
+    for (_, book, balance) in results {
         if balance.balanced {
             n_balanced += 1;
         } else {
             report.problems.push(format!(
                 "the trial balance of {} does not balance: debits {} credits {}",
-                book_label(book),
+                book_label(&book),
                 balance.total.debit_fen,
                 balance.total.credit_fen
             ));
@@ -181,7 +208,6 @@ pub async fn trial_balances(
                 slot.1 += fen;
             }
         }
-        progress.tick("试算平衡", index + 1, books.len());
     }
     report.count("trial_balances_balanced", n_balanced);
     Ok(net)
