@@ -106,90 +106,36 @@ fn nav_groups(principal: &Principal) -> Vec<NavGroup> {
                 .collect(),
         });
     }
-    let project_links = crate::pages::project::nav_links(principal);
-    if !project_links.is_empty() {
-        groups.push(NavGroup {
-            title: "项目库",
-            items: project_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
-    let budget_links = crate::pages::budget::nav_links(principal);
-    if !budget_links.is_empty() {
-        groups.push(NavGroup {
-            title: "预算编制",
-            items: budget_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
-    let payment_links = crate::pages::payment::nav_links(principal);
-    if !payment_links.is_empty() {
-        groups.push(NavGroup {
-            title: "支付管理",
-            items: payment_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
-    let accounting_links = crate::pages::accounting::nav_links(principal);
-    if !accounting_links.is_empty() {
-        groups.push(NavGroup {
-            title: "会计核算",
-            items: accounting_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
-    let report_links = crate::pages::accounting_statements::nav_links(principal);
-    if !report_links.is_empty() {
-        groups.push(NavGroup {
-            title: "会计报表",
-            items: report_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
-    let final_links = crate::pages::final_accounts::nav_links(principal);
-    if !final_links.is_empty() {
-        groups.push(NavGroup {
-            title: "决算和报告",
-            items: final_links
-                .into_iter()
-                .map(|(href, label)| NavItem {
-                    href: href.into(),
-                    label,
-                    badge: None,
-                })
-                .collect(),
-        });
-    }
+    push_links(
+        &mut groups,
+        "项目库",
+        crate::pages::project::nav_links(principal),
+    );
+    push_links(
+        &mut groups,
+        "预算编制",
+        crate::pages::budget::nav_links(principal),
+    );
+    push_links(
+        &mut groups,
+        "支付管理",
+        crate::pages::payment::nav_links(principal),
+    );
+    push_links(
+        &mut groups,
+        "会计核算",
+        crate::pages::accounting::nav_links(principal),
+    );
+    push_links(
+        &mut groups,
+        "会计报表",
+        crate::pages::accounting_statements::nav_links(principal),
+    );
+    push_links(
+        &mut groups,
+        "决算和报告",
+        crate::pages::final_accounts::nav_links(principal),
+    );
     if !basic.is_empty() {
         groups.push(NavGroup {
             title: "基础信息",
@@ -358,4 +304,26 @@ pub fn url(path: &str, params: &[(&str, &str)]) -> String {
 /// The path of one record's page: keys may hold `:` and other reserved characters.
 pub fn record_href(spec: &EntitySpec, key: &str) -> String {
     format!("/{}/{}", spec.name, percent_encode(key))
+}
+
+/// Adds a module's navigation group when the principal may see any of its links.
+fn push_links(
+    groups: &mut Vec<NavGroup>,
+    title: &'static str,
+    links: Vec<(&'static str, &'static str)>,
+) {
+    if links.is_empty() {
+        return;
+    }
+    groups.push(NavGroup {
+        title,
+        items: links
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                href: href.into(),
+                label,
+                badge: None,
+            })
+            .collect(),
+    });
 }
